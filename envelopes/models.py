@@ -1,0 +1,1 @@
+# The envelope domain (Envelope, Document, Participant, …) arrives with its own issue.

@@ -1,0 +1,8 @@
+from django.urls import path
+
+from envelopes import views
+
+urlpatterns = [
+    path("envelopes/", views.envelope_list, name="envelope_list"),
+    path("templates/", views.template_list, name="template_list"),
+]

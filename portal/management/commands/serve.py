@@ -1,0 +1,60 @@
+"""`make run`: the web server and a task worker together in the foreground."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+
+from django.core.management.base import BaseCommand
+
+STOP_TIMEOUT = 20
+
+
+def _interrupt(signum, frame):
+    raise KeyboardInterrupt
+
+
+class Command(BaseCommand):
+    help = "Runs the development web server and a django-q2 worker together; Ctrl-C stops both."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--port", default=os.environ.get("PORT", "8000"))
+        parser.add_argument("--host", default=os.environ.get("HOST", "127.0.0.1"))
+
+    def handle(self, *args, host: str, port: str, **options):
+        signal.signal(signal.SIGTERM, _interrupt)
+        manage = [sys.executable, "manage.py"]
+        # Each child leads its own process group, so that this command alone decides how they
+        # stop: the worker shuts down cleanly on SIGINT to its group, but can hang when its
+        # processes receive SIGTERM all at once.
+        children = [
+            subprocess.Popen([*manage, "runserver", f"{host}:{port}"], start_new_session=True),
+            subprocess.Popen([*manage, "qcluster"], start_new_session=True),
+        ]
+        self.stdout.write(f"Paraph is at http://{host}:{port}/ with a task worker. Ctrl-C stops both.")
+        try:
+            while all(child.poll() is None for child in children):
+                time.sleep(0.5)
+        except KeyboardInterrupt:
+            self.stdout.write("Stopping the web server and the worker…")
+        finally:
+            self._stop(children)
+        failed = [child.args[2] for child in children if child.returncode not in (0, -signal.SIGINT)]
+        if failed:
+            raise SystemExit(f"{', '.join(failed)} stopped unexpectedly.")
+
+    @staticmethod
+    def _stop(children: list[subprocess.Popen]) -> None:
+        for child in children:
+            if child.poll() is None:
+                os.killpg(child.pid, signal.SIGINT)
+        deadline = time.monotonic() + STOP_TIMEOUT
+        for child in children:
+            try:
+                child.wait(timeout=max(0.1, deadline - time.monotonic()))
+            except subprocess.TimeoutExpired:
+                os.killpg(child.pid, signal.SIGKILL)
+                child.wait()

@@ -1,0 +1,1 @@
+# ProviderConnection and WebhookDelivery arrive with the provider layer.

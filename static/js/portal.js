@@ -1,0 +1,55 @@
+// Small behaviours the portal needs beyond htmx. No inline scripts: CSP allows only our own files.
+(function () {
+  "use strict";
+
+  // Toasts close on a click; they also fade out by themselves (CSS).
+  document.addEventListener("click", function (event) {
+    var close = event.target.closest(".toast-close");
+    if (close) close.closest(".toast").remove();
+  });
+
+  // Only one header menu open at a time, and Escape or a click elsewhere closes it.
+  function closeMenus(except) {
+    document.querySelectorAll("details.menu[open]").forEach(function (menu) {
+      if (menu !== except) menu.removeAttribute("open");
+    });
+  }
+  document.addEventListener("click", function (event) {
+    closeMenus(event.target.closest("details.menu"));
+  });
+  document.addEventListener("keydown", function (event) {
+    if (event.key === "Escape") closeMenus(null);
+  });
+
+  // An htmx request that fails with no usable answer (network down, server error page)
+  // should not fail silently.
+  document.addEventListener("htmx:sendError", function () {
+    showToast("Paraph could not be reached. Check your connection and try again.", "error");
+  });
+  document.addEventListener("htmx:responseError", function (event) {
+    if (event.detail.xhr.status >= 500) showToast("Something went wrong on our side; nothing was changed.", "error");
+  });
+  // A 400 from a form partial carries the error to show; let htmx swap it in.
+  document.addEventListener("htmx:beforeSwap", function (event) {
+    if (event.detail.xhr.status === 400) {
+      event.detail.shouldSwap = true;
+      event.detail.isError = false;
+    }
+  });
+
+  function showToast(text, kind) {
+    var box = document.querySelector(".toasts");
+    if (!box) return;
+    var toast = document.createElement("div");
+    toast.className = "toast toast-" + kind;
+    var span = document.createElement("span");
+    span.textContent = text;
+    var button = document.createElement("button");
+    button.type = "button";
+    button.className = "toast-close";
+    button.setAttribute("aria-label", "Dismiss");
+    button.textContent = "×";
+    toast.append(span, button);
+    box.append(toast);
+  }
+})();
