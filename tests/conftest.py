@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ipaddress
 import itertools
+import os
 import socket
 
 import pytest
@@ -13,7 +14,15 @@ from portal.models import Membership, Organization, Role, User
 from portal.services import organization_create
 
 PASSWORD = "correct-horse-battery-staple"
+# Set for the test process only (see tests/browser/conftest.py); a server or worker must not inherit it.
+TEST_PROCESS_ONLY = {"DJANGO_ALLOW_ASYNC_UNSAFE"}
 _counter = itertools.count(1)
+
+
+def child_environment(**overrides: str) -> dict[str, str]:
+    """The environment for a process a test starts (a worker, a server, a settings check)."""
+    env = {key: value for key, value in os.environ.items() if key not in TEST_PROCESS_ONLY}
+    return {**env, **overrides}
 
 
 @pytest.fixture(autouse=True, scope="session")

@@ -25,6 +25,17 @@ def _error_text(error: ValidationError) -> str:
     return " ".join(error.messages)
 
 
+def _do_and_report(request, action, *, done: str, refused_level=messages.ERROR):
+    """Runs a service call, tells the user how it went, and goes back to the settings page."""
+    try:
+        action()
+    except ValidationError as exc:
+        messages.add_message(request, refused_level, _error_text(exc))
+    else:
+        messages.success(request, done)
+    return redirect("organization_settings")
+
+
 @role_required("manage")
 @require_POST
 def member_role(request, membership_id: int):
@@ -54,13 +65,11 @@ def member_role(request, membership_id: int):
 @require_POST
 def member_remove(request, membership_id: int):
     membership = org_get_or_404(Membership, request.org, pk=membership_id)
-    try:
-        membership_remove(membership=membership, actor=request.membership)
-    except ValidationError as exc:
-        messages.error(request, _error_text(exc))
-    else:
-        messages.success(request, f"{membership.user.email} was removed from {request.org.name}.")
-    return redirect("organization_settings")
+    return _do_and_report(
+        request,
+        lambda: membership_remove(membership=membership, actor=request.membership),
+        done=f"{membership.user.email} was removed from {request.org.name}.",
+    )
 
 
 @role_required("manage")
@@ -87,13 +96,12 @@ def invitation_new(request):
 @require_POST
 def invitation_resend_view(request, invitation_id: int):
     invitation = org_get_or_404(Invitation, request.org, pk=invitation_id, accepted_at=None)
-    try:
-        invitation_resend(invitation=invitation, actor=request.membership)
-    except ValidationError as exc:
-        messages.warning(request, _error_text(exc))
-    else:
-        messages.success(request, f"A new invitation was sent to {invitation.email}; the earlier link no longer works.")
-    return redirect("organization_settings")
+    return _do_and_report(
+        request,
+        lambda: invitation_resend(invitation=invitation, actor=request.membership),
+        done=f"A new invitation was sent to {invitation.email}; the earlier link no longer works.",
+        refused_level=messages.WARNING,
+    )
 
 
 @role_required("manage")

@@ -17,8 +17,9 @@ CHROMIUM_ARGS = [
     "--no-first-run",
 ]
 
-# Playwright's sync API runs an event loop in the test thread; the test's own ORM calls are
-# still plain synchronous code.
+# Playwright's sync API leaves an event loop running in the test thread for the rest of the
+# session; the tests' own ORM calls are still plain synchronous code. Processes the tests start
+# get an environment without it (tests/conftest.py: child_environment).
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 

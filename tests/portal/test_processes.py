@@ -23,6 +23,7 @@ from django_q.models import Schedule, Task
 from django_q.tasks import async_task
 
 from portal.schedules import SCHEDULES, schedules_ensure
+from tests.conftest import child_environment
 
 ROOT = Path(__file__).resolve().parents[2]
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -40,7 +41,7 @@ test_database_url.__test__ = False  # a helper, not a test
 
 
 def start(args: list[str], **kwargs) -> subprocess.Popen:
-    env = {**os.environ, "DATABASE_URL": test_database_url(), "Q_WORKERS": "1", "PYTHONUNBUFFERED": "1"}
+    env = child_environment(DATABASE_URL=test_database_url(), Q_WORKERS="1", PYTHONUNBUFFERED="1")
     return subprocess.Popen(
         [sys.executable, "manage.py", *args],
         cwd=ROOT,

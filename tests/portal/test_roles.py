@@ -4,11 +4,11 @@ owner also deletes the organization. A role too small gets a readable 403 page."
 from __future__ import annotations
 
 import pytest
-from django.conf import settings
-from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.urls import reverse
 
 from portal.models import Invitation, Membership, Role
 from portal.roles import can
+from tests.urlwalk import portal_url_patterns
 
 ROLES = [Role.VIEWER, Role.SENDER, Role.ADMIN, Role.OWNER]
 
@@ -17,22 +17,12 @@ NO_ORG_NEEDED = {"home", "welcome", "organization_new", "organization_switch", "
 OPEN_TO_ALL = {"health"}
 
 
-def _walk(patterns, prefix=""):
-    for entry in patterns:
-        if isinstance(entry, URLResolver):
-            yield from _walk(entry.url_patterns, prefix + str(entry.pattern))
-        elif isinstance(entry, URLPattern):
-            yield prefix + str(entry.pattern), entry
-
-
 def test_every_portal_page_declares_the_action_it_needs():
     """A new organization page without a role check fails here."""
     unguarded = [
         entry.name
-        for route, entry in _walk(get_resolver().url_patterns)
-        if not route.startswith(("accounts/", settings.ADMIN_URL))
-        and entry.name not in NO_ORG_NEEDED | OPEN_TO_ALL
-        and not hasattr(entry.callback, "required_action")
+        for _, entry in portal_url_patterns()
+        if entry.name not in NO_ORG_NEEDED | OPEN_TO_ALL and not hasattr(entry.callback, "required_action")
     ]
     assert unguarded == []
 
@@ -119,3 +109,15 @@ def test_viewer_sees_settings_read_only(member_client):
     page = client.get(reverse("organization_settings")).content.decode()
     assert "Only admins and owners can change these." in page
     assert "Invite a colleague" not in page
+
+
+@pytest.mark.urls("tests.portal.urls_sender_only")
+@pytest.mark.parametrize("role,status", [(Role.VIEWER, 403), (Role.SENDER, 200), (Role.ADMIN, 200)])
+def test_a_viewer_posting_to_a_sender_only_url_gets_a_readable_403(role, status, member_client):
+    client, _ = member_client(role=role)
+    response = client.post("/test/send/")
+    assert response.status_code == status
+    if status == 403:
+        page = response.content.decode()
+        assert "Viewers can look but not create or send." in page
+        assert 'class="topbar"' in page  # the portal's own page, not a bare error

@@ -4,10 +4,11 @@ environment is read the way a server process reads it."""
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 from pathlib import Path
+
+from tests.conftest import child_environment
 
 ROOT = Path(__file__).resolve().parents[2]
 PRODUCTION = {
@@ -22,9 +23,9 @@ PRODUCTION = {
 
 
 def run(args: list[str], env: dict[str, str]) -> subprocess.CompletedProcess:
-    clean = {k: v for k, v in os.environ.items() if k not in PRODUCTION and k not in {"REDIS_URL"}}
+    inherited = {k: v for k, v in child_environment().items() if k not in PRODUCTION and k != "REDIS_URL"}
     return subprocess.run(
-        [sys.executable, *args], cwd=ROOT, env={**clean, **env}, capture_output=True, text=True, timeout=60
+        [sys.executable, *args], cwd=ROOT, env={**inherited, **env}, capture_output=True, text=True, timeout=60
     )
 
 

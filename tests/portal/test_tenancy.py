@@ -6,17 +6,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import pytest
-from django.conf import settings
-from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.urls import URLPattern, reverse
 
 from portal.models import Invitation, Membership, Organization, Role
 from portal.services import invitation_create
 from portal.tenancy import org_get_or_404, org_scoped
+from tests.urlwalk import portal_url_patterns
 
 # URLs reached by a secret in the link rather than by membership.
 PUBLIC_BY_TOKEN = {"invitation_accept"}
-# Third-party areas with their own access rules: accounts (allauth) and the operators' admin.
-SKIPPED_PREFIXES = ("accounts/", settings.ADMIN_URL)
 
 
 @dataclass
@@ -35,18 +33,10 @@ OBJECT_ARGUMENTS = {
 }
 
 
-def _walk(patterns, prefix=""):
-    for entry in patterns:
-        if isinstance(entry, URLResolver):
-            yield from _walk(entry.url_patterns, prefix + str(entry.pattern))
-        elif isinstance(entry, URLPattern):
-            yield prefix + str(entry.pattern), entry
-
-
 def object_url_patterns() -> list[tuple[str, URLPattern]]:
     found = []
-    for route, entry in _walk(get_resolver().url_patterns):
-        if route.startswith(SKIPPED_PREFIXES) or entry.name in PUBLIC_BY_TOKEN or "<" not in route:
+    for route, entry in portal_url_patterns():
+        if entry.name in PUBLIC_BY_TOKEN or "<" not in route:
             continue
         found.append((entry.name, entry))
     return found
