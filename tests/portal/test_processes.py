@@ -116,9 +116,12 @@ def health(port: int) -> dict | None:
         return None
 
 
-def test_serve_runs_web_and_worker_and_ctrl_c_stops_both():
+@pytest.mark.parametrize("launched_by", ["terminal", "script ignoring SIGINT"])
+def test_serve_runs_web_and_worker_and_ctrl_c_stops_both(launched_by):
     port = free_port()
-    serve = start(["serve", "--port", str(port)])
+    # A shell script's background job starts with SIGINT ignored, and children inherit that.
+    ignore = (lambda: signal.signal(signal.SIGINT, signal.SIG_IGN)) if launched_by != "terminal" else None
+    serve = start(["serve", "--port", str(port)], preexec_fn=ignore)
     try:
         wait_for(
             lambda: (health(port) or {}).get("checks", {}).get("queue", {}).get("workers"),

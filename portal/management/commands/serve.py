@@ -25,6 +25,9 @@ class Command(BaseCommand):
         parser.add_argument("--host", default=os.environ.get("HOST", "127.0.0.1"))
 
     def handle(self, *args, host: str, port: str, **options):
+        # Also when started from a script that ignores SIGINT: children inherit an ignored
+        # signal, a handler is reset to the default for them.
+        signal.signal(signal.SIGINT, _interrupt)
         signal.signal(signal.SIGTERM, _interrupt)
         manage = [sys.executable, "manage.py"]
         # Each child leads its own process group, so that this command alone decides how they
