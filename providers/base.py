@@ -1,0 +1,196 @@
+"""The provider interface: what Paraph asks of every e-signature service, and the plain
+data it passes. Adapters take and return these dataclasses and never touch envelope models."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import ClassVar
+
+
+class Capability:
+    """Names a provider declares in `capabilities`. Authentication methods are `auth:<method>`."""
+
+    SEQUENTIAL_ORDER = "sequential_order"
+    APPROVERS = "approvers"
+    VIEWERS = "viewers"
+    EMAIL = "email"
+    SMS = "sms"
+    WHATSAPP = "whatsapp"
+    ATTACHMENTS = "attachments"
+    MULTIPLE_DOCUMENTS = "multiple_documents"
+    REMINDERS_API = "reminders_api"
+    VOID = "void"
+    WEBHOOKS = "webhooks"
+    SIGNED_DOWNLOAD = "signed_download"
+    REMOTE_DELETE = "remote_delete"
+    TEMPLATES = "templates"
+    FIELD_PLACEMENT = "field_placement"
+    UPDATE_PARTICIPANT = "update_participant"
+
+    @staticmethod
+    def auth(method: str) -> str:
+        return f"auth:{method}"
+
+
+class ProviderError(Exception):
+    """Every adapter failure. `message` is a sentence a user can act on."""
+
+    def __init__(self, message: str, *, permanent: bool = False, retry_after: float | None = None):
+        super().__init__(message)
+        self.message = message
+        self.permanent = permanent
+        self.retry_after = retry_after
+
+
+class AuthExpired(ProviderError):
+    """The connection's credentials no longer work; it needs reconnecting."""
+
+    def __init__(self, message: str = "The provider no longer accepts this connection. Reconnect it."):
+        super().__init__(message, permanent=True)
+
+
+@dataclass(frozen=True)
+class FieldSpec:
+    """A signature box in PDF points, origin bottom-left."""
+
+    document_ref: str
+    page: int
+    x: float
+    y: float
+    width: float
+    height: float
+
+
+@dataclass(frozen=True)
+class ParticipantSpec:
+    ref: str  # our participant id, echoed back in snapshots and events
+    name: str
+    email: str
+    phone: str
+    role: str  # signer | approver | viewer
+    order: int
+    delivery: str  # email | sms | email_sms | whatsapp
+    auth_view: str
+    auth_sign: str
+    personal_number: str = ""
+    fields: tuple[FieldSpec, ...] = ()  # empty: sign on an appended signature page
+
+
+@dataclass(frozen=True)
+class DocumentSpec:
+    ref: str
+    name: str
+    kind: str  # sign | attachment
+    sha256: str
+    page_count: int
+    path: str  # readable file path (storage path resolved by the caller)
+
+
+@dataclass(frozen=True)
+class SendRequest:
+    envelope_ref: str
+    title: str
+    message: str
+    language: str
+    expires_at: datetime | None
+    documents: tuple[DocumentSpec, ...]
+    participants: tuple[ParticipantSpec, ...]
+
+
+@dataclass
+class Checkpoint:
+    """Progress of a multi-step send, persisted by the caller after each step so that a retry
+    resumes instead of creating a second remote envelope."""
+
+    data: dict = field(default_factory=dict)
+
+    def done(self, step: str) -> bool:
+        return step in self.data
+
+    def record(self, step: str, value) -> None:
+        self.data[step] = value
+
+
+@dataclass(frozen=True)
+class RemoteEnvelope:
+    remote_id: str
+    participant_ids: dict[str, str] = field(default_factory=dict)  # our ref → remote id
+
+
+@dataclass(frozen=True)
+class RemoteParticipant:
+    ref: str
+    status: str  # waiting | invited | opened | signed | approved | declined
+    occurred_at: datetime | None = None
+    decline_reason: str = ""
+
+
+@dataclass(frozen=True)
+class RemoteSnapshot:
+    remote_id: str
+    status: str  # sent | completed | declined | voided | expired
+    participants: tuple[RemoteParticipant, ...] = ()
+
+
+@dataclass(frozen=True)
+class RemindResult:
+    reminded: tuple[str, ...] = ()  # participant refs
+    not_reminded: dict[str, str] = field(default_factory=dict)  # ref → why, in a sentence
+    next_possible_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class SignedFile:
+    name: str
+    content: bytes
+
+
+@dataclass(frozen=True)
+class RemoteEvent:
+    event_id: str
+    remote_id: str
+    kind: str
+    occurred_at: datetime
+    participant_ref: str | None = None
+    data: dict = field(default_factory=dict)
+
+
+class Provider:
+    """Base class: declarative attributes plus the methods each adapter implements."""
+
+    id: ClassVar[str]
+    name: ClassVar[str]
+    capabilities: ClassVar[frozenset[str]] = frozenset()
+    max_documents: ClassVar[int | None] = None
+
+    def __init__(self, connection=None):
+        self.connection = connection
+
+    def send(self, request: SendRequest, checkpoint: Checkpoint) -> RemoteEnvelope:
+        raise NotImplementedError
+
+    def fetch(self, remote_id: str) -> RemoteSnapshot:
+        raise NotImplementedError
+
+    def remind(self, remote_id: str, participant_refs: list[str]) -> RemindResult:
+        raise NotImplementedError
+
+    def void(self, remote_id: str, reason: str) -> None:
+        raise NotImplementedError
+
+    def update_participant(self, remote_id: str, participant: ParticipantSpec) -> str:
+        raise NotImplementedError
+
+    def download_signed(self, remote_id: str) -> list[SignedFile]:
+        raise NotImplementedError
+
+    def delete_remote(self, remote_id: str) -> None:
+        raise NotImplementedError
+
+    def verify_webhook(self, body: bytes, headers: dict[str, str]) -> list[RemoteEvent]:
+        raise NotImplementedError
+
+    @classmethod
+    def supports(cls, capability: str) -> bool:
+        return capability in cls.capabilities

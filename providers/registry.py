@@ -1,0 +1,27 @@
+"""The providers Paraph knows: an explicit map of id → class path, imported on first use."""
+
+from __future__ import annotations
+
+from functools import cache
+
+from django.utils.module_loading import import_string
+
+from providers.base import Provider
+
+# Each provider's issue adds its line here.
+PROVIDERS: dict[str, str] = {}
+
+
+@cache
+def _load(path: str) -> type[Provider]:
+    return import_string(path)
+
+
+def provider_class(provider_id: str) -> type[Provider]:
+    """The class for `provider_id`; KeyError when Paraph does not know it."""
+    return _load(PROVIDERS[provider_id])
+
+
+def provider_choices() -> list[tuple[str, str]]:
+    """(id, name) of every provider that can be used on this installation."""
+    return [(provider_id, provider_class(provider_id).name) for provider_id in PROVIDERS]
