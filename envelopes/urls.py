@@ -1,6 +1,6 @@
 from django.urls import path
 
-from envelopes import views
+from envelopes.views import pages as views
 
 urlpatterns = [
     path("envelopes/", views.envelope_list, name="envelope_list"),

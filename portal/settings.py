@@ -269,5 +269,7 @@ LOGGING = {
 
 # --- Paraph -----------------------------------------------------------------
 INVITATION_VALID_DAYS = env_int("INVITATION_VALID_DAYS", 7)
+MAX_DOCUMENT_MB = env_int("MAX_DOCUMENT_MB", 50)
+DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 DEMO_EMAIL = "demo@paraph.test"
 DEMO_PASSWORD = "paraph-demo-2026"
