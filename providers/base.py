@@ -3,6 +3,7 @@ data it passes. Adapters take and return these dataclasses and never touch envel
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import ClassVar
@@ -100,16 +101,22 @@ class SendRequest:
 
 @dataclass
 class Checkpoint:
-    """Progress of a multi-step send, persisted by the caller after each step so that a retry
-    resumes instead of creating a second remote envelope."""
+    """Progress of a multi-step send. `persist` (given by the caller) saves it after each step,
+    so that a retry after a crash resumes instead of creating a second remote envelope."""
 
     data: dict = field(default_factory=dict)
+    persist: Callable[[dict], None] | None = None
 
     def done(self, step: str) -> bool:
         return step in self.data
 
+    def get(self, step: str, default=None):
+        return self.data.get(step, default)
+
     def record(self, step: str, value) -> None:
         self.data[step] = value
+        if self.persist is not None:
+            self.persist(dict(self.data))
 
 
 @dataclass(frozen=True)

@@ -25,3 +25,7 @@ def provider_class(provider_id: str) -> type[Provider]:
 def provider_choices() -> list[tuple[str, str]]:
     """(id, name) of every provider that can be used on this installation."""
     return [(provider_id, provider_class(provider_id).name) for provider_id in PROVIDERS]
+
+
+def provider_exists(provider_id: str) -> bool:
+    return provider_id in PROVIDERS

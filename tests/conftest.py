@@ -96,3 +96,19 @@ def member_client(client, make_member):
         return client, membership
 
     return make
+
+
+@pytest.fixture
+def fake_providers(monkeypatch):
+    """Registers the in-memory providers ("memory", "limited") and resets their remote state."""
+    from providers import registry
+    from tests.fakes.memory import MemoryProvider
+
+    monkeypatch.setattr(
+        registry,
+        "PROVIDERS",
+        {"memory": "tests.fakes.memory.MemoryProvider", "limited": "tests.fakes.memory.LimitedProvider"},
+    )
+    MemoryProvider.reset()
+    yield MemoryProvider
+    MemoryProvider.reset()

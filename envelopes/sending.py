@@ -1,0 +1,190 @@
+"""Checking an envelope against its provider, and handing it over to the provider."""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+
+from django.db import transaction
+from django.utils import timezone
+
+from envelopes.models import (
+    AuthMethod,
+    Delivery,
+    DocumentKind,
+    Envelope,
+    EnvelopeStatus,
+    EventSource,
+    ParticipantRole,
+    ParticipantStatus,
+)
+from envelopes.states import envelope_transition, participant_transition
+from providers.base import (
+    Capability,
+    Checkpoint,
+    DocumentSpec,
+    FieldSpec,
+    ParticipantSpec,
+    ProviderError,
+    SendRequest,
+)
+from providers.registry import provider_class, provider_exists
+
+log = logging.getLogger(__name__)
+RETRY_AFTER_SECONDS = 60
+
+DELIVERY_NEEDS = {
+    Delivery.SMS: Capability.SMS,
+    Delivery.EMAIL_SMS: Capability.SMS,
+    Delivery.WHATSAPP: Capability.WHATSAPP,
+}
+ROLE_NEEDS = {ParticipantRole.APPROVER: Capability.APPROVERS, ParticipantRole.VIEWER: Capability.VIEWERS}
+
+
+def send_problems(envelope: Envelope) -> list[str]:
+    """Every reason the envelope cannot be sent yet, one sentence each (empty when it can)."""
+    problems: list[str] = []
+    documents = list(envelope.documents.all())
+    people = list(envelope.participants.all())
+    if not envelope.title.strip():
+        problems.append("Give the envelope a title.")
+    if not any(d.kind == DocumentKind.SIGN for d in documents):
+        problems.append("Add at least one document to sign.")
+    if not any(p.role in (ParticipantRole.SIGNER, ParticipantRole.APPROVER) for p in people):
+        problems.append("Add at least one signer.")
+    if envelope.expires_at and envelope.expires_at <= timezone.now():
+        problems.append("The expiry date has passed; choose a later one.")
+    for person in people:
+        label = person.name or "A participant"
+        if person.delivery in (Delivery.EMAIL, Delivery.EMAIL_SMS) and not person.email:
+            problems.append(f"{label} needs an e-mail address.")
+        if person.delivery in (Delivery.SMS, Delivery.EMAIL_SMS, Delivery.WHATSAPP) and not person.phone:
+            problems.append(f"{label} needs a phone number.")
+    if not provider_exists(envelope.provider):
+        problems.append("Choose how the envelope is sent (a provider connection).")
+        return problems
+    provider = provider_class(envelope.provider)
+    problems += _capability_problems(provider, documents, people)
+    return problems
+
+
+def _capability_problems(provider, documents, people) -> list[str]:
+    name = provider.name
+    problems = []
+    if provider.max_documents and len([d for d in documents if d.kind == DocumentKind.SIGN]) > provider.max_documents:
+        problems.append(f"{name} takes at most {provider.max_documents} document(s) per envelope.")
+    if any(d.kind == DocumentKind.ATTACHMENT for d in documents) and not provider.supports(Capability.ATTACHMENTS):
+        problems.append(f"{name} does not support attachments; remove them or choose another provider.")
+    if len({p.order for p in people}) > 1 and not provider.supports(Capability.SEQUENTIAL_ORDER):
+        problems.append(f"{name} cannot send in a signing order; make everyone sign in parallel.")
+    for person in people:
+        label = person.name or "A participant"
+        needed = ROLE_NEEDS.get(person.role)
+        if needed and not provider.supports(needed):
+            problems.append(f"{name} has no {person.get_role_display().lower()}s; change {label}'s role.")
+        needed = DELIVERY_NEEDS.get(person.delivery)
+        if needed and not provider.supports(needed):
+            problems.append(f"{name} cannot deliver by {person.get_delivery_display()}; change it for {label}.")
+        for method in {person.auth_view, person.auth_sign} - {AuthMethod.NONE}:
+            if not provider.supports(Capability.auth(method)):
+                problems.append(f"{name} does not offer {AuthMethod(method).label} authentication ({label}).")
+    return problems
+
+
+def send_request_for(envelope: Envelope) -> SendRequest:
+    """The provider-neutral description of what to send."""
+    fields_by_person: dict[int, list[FieldSpec]] = {}
+    documents = list(envelope.documents.all())
+    for document in documents:
+        for box in document.fields.all():
+            fields_by_person.setdefault(box.participant_id, []).append(
+                FieldSpec(str(document.pk), box.page, box.x, box.y, box.width, box.height)
+            )
+    return SendRequest(
+        envelope_ref=str(envelope.pk),
+        title=envelope.title,
+        message=envelope.message,
+        language=envelope.language,
+        expires_at=envelope.expires_at,
+        documents=tuple(
+            DocumentSpec(str(d.pk), d.name, d.kind, d.sha256, d.page_count, d.file.path) for d in documents
+        ),
+        participants=tuple(
+            ParticipantSpec(
+                ref=str(p.pk),
+                name=p.name,
+                email=p.email,
+                phone=p.phone,
+                role=p.role,
+                order=p.order,
+                delivery=p.delivery,
+                auth_view=p.auth_view,
+                auth_sign=p.auth_sign,
+                personal_number=p.personal_number,
+                fields=tuple(fields_by_person.get(p.pk, ())),
+            )
+            for p in envelope.participants.all()
+        ),
+    )
+
+
+def send_later(envelope_id: int, *, seconds: float) -> None:
+    """Runs the send task once more after `seconds` (a provider outage or rate limit)."""
+    from django_q.models import Schedule
+
+    Schedule.objects.create(
+        name=f"retry send of envelope {envelope_id} {timezone.now():%H%M%S%f}",
+        func="envelopes.tasks.send_envelope",
+        args=str(envelope_id),
+        schedule_type=Schedule.ONCE,
+        repeats=1,
+        next_run=timezone.now() + timedelta(seconds=seconds),
+    )
+
+
+def envelope_deliver(*, envelope_id: int) -> str:
+    """Background half of sending: claims a queued envelope, hands it to the provider, records
+    the result. Returns what happened, for the task log."""
+    envelope = Envelope.objects.select_related("org").get(pk=envelope_id)
+    if not envelope_transition(envelope=envelope, to=EnvelopeStatus.SENDING):
+        return f"not queued (status {envelope.status}); nothing to do"
+    provider = provider_class(envelope.provider)()
+
+    def persist(data: dict) -> None:
+        state = {**envelope.remote_state, "checkpoint": data}
+        Envelope.objects.filter(pk=envelope.pk).update(remote_state=state)
+        envelope.remote_state = state
+
+    checkpoint = Checkpoint(data=dict(envelope.remote_state.get("checkpoint", {})), persist=persist)
+    # No transaction is held open across the provider call.
+    try:
+        remote = provider.send(send_request_for(envelope), checkpoint)
+    except ProviderError as exc:
+        to = EnvelopeStatus.FAILED if exc.permanent else EnvelopeStatus.QUEUED
+        envelope_transition(envelope=envelope, to=to, last_error=exc.message, data={"error": exc.message})
+        log.info("envelope %s: send failed (%s)", envelope.pk, "permanent" if exc.permanent else "will retry")
+        if exc.permanent:
+            return "failed"
+        send_later(envelope.pk, seconds=exc.retry_after or RETRY_AFTER_SECONDS)
+        return "will retry"
+    _record_sent(envelope, remote)
+    return "sent"
+
+
+@transaction.atomic
+def _record_sent(envelope: Envelope, remote) -> None:
+    envelope_transition(
+        envelope=envelope,
+        to=EnvelopeStatus.SENT,
+        remote_id=remote.remote_id,
+        last_error="",
+        source=EventSource.PROVIDER,
+    )
+    people = list(envelope.participants.all())
+    first = min((p.order for p in people), default=1)
+    for person in people:
+        remote_id = remote.participant_ids.get(str(person.pk), "")
+        if remote_id:
+            type(person).objects.filter(pk=person.pk).update(remote_id=remote_id)
+        if person.order == first:
+            participant_transition(participant=person, to=ParticipantStatus.INVITED, source=EventSource.PROVIDER)

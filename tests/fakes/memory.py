@@ -1,0 +1,127 @@
+"""An in-memory provider for envelope tests: keeps remote envelopes in a dict, follows the
+provider interface exactly, and can be told to fail."""
+
+from __future__ import annotations
+
+import itertools
+from datetime import timedelta
+
+from django.utils import timezone
+
+from providers.base import (
+    Capability,
+    Checkpoint,
+    ParticipantSpec,
+    Provider,
+    ProviderError,
+    RemindResult,
+    RemoteEnvelope,
+    RemoteParticipant,
+    RemoteSnapshot,
+    SendRequest,
+)
+
+ALL_AUTH = (
+    "none",
+    "email_otp",
+    "sms_otp",
+    "se_bankid",
+    "no_bankid",
+    "dk_mitid",
+    "fi_ftn",
+    "onfido",
+    "id_scan",
+    "face_liveness",
+)
+
+
+class MemoryProvider(Provider):
+    id = "memory"
+    name = "Memory Sign"
+    capabilities = frozenset(
+        {
+            Capability.SEQUENTIAL_ORDER,
+            Capability.APPROVERS,
+            Capability.VIEWERS,
+            Capability.EMAIL,
+            Capability.SMS,
+            Capability.WHATSAPP,
+            Capability.ATTACHMENTS,
+            Capability.MULTIPLE_DOCUMENTS,
+            Capability.REMINDERS_API,
+            Capability.VOID,
+            Capability.UPDATE_PARTICIPANT,
+            Capability.FIELD_PLACEMENT,
+            *(Capability.auth(method) for method in ALL_AUTH),
+        }
+    )
+    # Shared by every instance, like a real remote service; tests reset it.
+    remote: dict[str, dict] = {}
+    calls: list[tuple] = []
+    fail_next: list[ProviderError] = []
+    reminder_cooldown = timedelta(hours=1)
+    _ids = itertools.count(1)
+
+    @classmethod
+    def reset(cls) -> None:
+        cls.remote.clear()
+        cls.calls.clear()
+        cls.fail_next.clear()
+
+    def _maybe_fail(self, call: str) -> None:
+        self.calls.append((call,))
+        if self.fail_next:
+            raise self.fail_next.pop(0)
+
+    def send(self, request: SendRequest, checkpoint: Checkpoint) -> RemoteEnvelope:
+        self._maybe_fail("send")
+        if not checkpoint.done("created"):
+            remote_id = f"mem-{next(self._ids)}"
+            self.remote[remote_id] = {"request": request, "status": "sent", "reminded": {}}
+            checkpoint.record("created", remote_id)
+        remote_id = checkpoint.get("created")
+        ids = {p.ref: f"{remote_id}-p{p.ref}" for p in request.participants}
+        return RemoteEnvelope(remote_id=remote_id, participant_ids=ids)
+
+    def fetch(self, remote_id: str) -> RemoteSnapshot:
+        self._maybe_fail("fetch")
+        envelope = self.remote[remote_id]
+        return RemoteSnapshot(
+            remote_id=remote_id,
+            status=envelope["status"],
+            participants=tuple(
+                RemoteParticipant(ref=p.ref, status="invited") for p in envelope["request"].participants
+            ),
+        )
+
+    def remind(self, remote_id: str, participant_refs: list[str]) -> RemindResult:
+        self._maybe_fail("remind")
+        now = timezone.now()
+        reminded, refused = [], {}
+        last = self.remote[remote_id]["reminded"]
+        for ref in participant_refs:
+            if ref in last and now - last[ref] < self.reminder_cooldown:
+                minutes = int((last[ref] + self.reminder_cooldown - now).total_seconds() // 60) + 1
+                refused[ref] = f"Memory Sign allows one reminder per hour; next possible in {minutes} minutes."
+            else:
+                last[ref] = now
+                reminded.append(ref)
+        return RemindResult(reminded=tuple(reminded), not_reminded=refused)
+
+    def void(self, remote_id: str, reason: str) -> None:
+        self._maybe_fail("void")
+        self.remote[remote_id]["status"] = "voided"
+        self.remote[remote_id]["void_reason"] = reason
+
+    def update_participant(self, remote_id: str, participant: ParticipantSpec) -> str:
+        self._maybe_fail("update_participant")
+        return f"{remote_id}-p{participant.ref}-v2"
+
+
+class LimitedProvider(MemoryProvider):
+    """A provider that can do little: one document, parallel signing, e-mail, no strong auth."""
+
+    id = "limited"
+    name = "Limited Sign"
+    max_documents = 1
+    capabilities = frozenset({Capability.EMAIL, Capability.VOID, Capability.auth("none")})
