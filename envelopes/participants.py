@@ -204,3 +204,64 @@ def signing_summary(participants: list[Participant]) -> str:
     if viewers:
         sentence += f"; {', '.join(viewers)} receive{'s' if len(viewers) == 1 else ''} a copy to view"
     return sentence + "."
+
+
+@transaction.atomic
+def participant_place(*, participant: Participant, document=None, page: int = 1, x: float = 0, y: float = 0) -> None:
+    """Sets where a signer signs: one box on `page` of `document`, or (document None) on a
+    signature page appended at the end."""
+    from envelopes.models import SignatureField
+
+    require_draft(participant.envelope)
+    SignatureField.objects.filter(participant=participant).delete()
+    if document is None:
+        return
+    if document.envelope_id != participant.envelope_id:
+        raise ValidationError("That document belongs to another envelope.")
+    if not 1 <= page <= document.page_count:
+        raise ValidationError({"page": f"{document.name} has {document.page_count} page(s)."})
+    SignatureField.objects.create(document=document, participant=participant, page=page, x=x, y=y)
+
+
+def participant_change_contact(*, participant: Participant, actor, email: str = "", phone: str = "") -> Participant:
+    """After sending: corrects a participant's e-mail or phone, at the provider too."""
+    from envelopes.models import EnvelopeStatus, ParticipantStatus
+    from providers.base import Capability, ParticipantSpec, ProviderError
+    from providers.registry import provider_class
+
+    envelope = participant.envelope
+    if envelope.status != EnvelopeStatus.SENT:
+        raise ValidationError("Contact details can be changed only while the envelope is out for signature.")
+    if participant.status in (ParticipantStatus.SIGNED, ParticipantStatus.APPROVED, ParticipantStatus.DECLINED):
+        raise ValidationError(f"{participant.name} has already finished.")
+    current = {key: getattr(participant, key) for key in EDITABLE_FIELDS}
+    data = _clean(envelope, {**current, "email": email, "phone": phone}, exclude_id=participant.pk)
+    provider = provider_class(envelope.provider)()
+    if not provider.supports(Capability.UPDATE_PARTICIPANT):
+        raise ValidationError(f"{provider.name} does not let Paraph change a participant after sending.")
+    spec = ParticipantSpec(
+        ref=str(participant.pk),
+        name=participant.name,
+        email=data["email"],
+        phone=data["phone"],
+        role=participant.role,
+        order=participant.order,
+        delivery=participant.delivery,
+        auth_view=participant.auth_view,
+        auth_sign=participant.auth_sign,
+    )
+    try:
+        remote_id = provider.update_participant(envelope.remote_id, spec)
+    except ProviderError as exc:
+        raise ValidationError(f"{provider.name} did not accept the change: {exc.message}") from exc
+    old = {"email": participant.email, "phone": participant.phone}
+    participant.email, participant.phone, participant.remote_id = data["email"], data["phone"], remote_id
+    participant.save(update_fields=["email", "phone", "remote_id"])
+    event_append(
+        envelope=envelope,
+        kind="participant.contact_changed",
+        actor=actor,
+        participant=participant,
+        data={"old": old, "new": {"email": participant.email, "phone": participant.phone}},
+    )
+    return participant

@@ -43,8 +43,13 @@ PARTICIPANT_FINAL_BY_ROLE = {
     ParticipantRole.APPROVER: {P.APPROVED, P.DECLINED},
     ParticipantRole.VIEWER: set(),  # viewers end at invited or opened
 }
-PARTICIPANT_STAMPS = {P.INVITED: "invited_at", P.OPENED: "opened_at", P.SIGNED: "signed_at",
-                      P.APPROVED: "signed_at", P.DECLINED: "declined_at"}
+PARTICIPANT_STAMPS = {
+    P.INVITED: "invited_at",
+    P.OPENED: "opened_at",
+    P.SIGNED: "signed_at",
+    P.APPROVED: "signed_at",
+    P.DECLINED: "declined_at",
+}
 
 
 def envelope_can_move(old: str, new: str) -> bool:
@@ -80,10 +85,7 @@ def envelope_transition(
         won = Envelope.objects.filter(pk=envelope.pk, status=old).update(status=to, updated_at=timezone.now(), **fields)
         if won != 1:
             return False
-        envelope.status = to
-        for name, value in fields.items():
-            setattr(envelope, name, value)
-        event_append(
+        recorded = event_append(
             envelope=envelope,
             kind=f"envelope.{to}",
             source=source,
@@ -92,6 +94,13 @@ def envelope_transition(
             remote_event_id=remote_event_id,
             occurred_at=at,
         )
+        if recorded is None:
+            # The provider event was already applied once (a redelivery): undo the status change too.
+            transaction.set_rollback(True)
+            return False
+    envelope.status = to
+    for name, value in fields.items():
+        setattr(envelope, name, value)
     return True
 
 
@@ -118,10 +127,7 @@ def participant_transition(
         won = Participant.objects.filter(pk=participant.pk, status=old).update(status=to, **fields)
         if won != 1:
             return False
-        participant.status = to
-        for name, value in fields.items():
-            setattr(participant, name, value)
-        event_append(
+        recorded = event_append(
             envelope=participant.envelope,
             participant=participant,
             kind=f"participant.{to}",
@@ -131,4 +137,10 @@ def participant_transition(
             remote_event_id=remote_event_id,
             occurred_at=at,
         )
+        if recorded is None:
+            transaction.set_rollback(True)  # already applied once, as in envelope_transition
+            return False
+    participant.status = to
+    for name, value in fields.items():
+        setattr(participant, name, value)
     return True

@@ -37,6 +37,11 @@
     }
   });
 
+  // Polled elements (data-poll) skip their refresh while the tab is hidden.
+  document.addEventListener("htmx:beforeRequest", function (event) {
+    if (document.hidden && event.detail.elt.hasAttribute("data-poll")) event.preventDefault();
+  });
+
   function showToast(text, kind) {
     var box = document.querySelector(".toasts");
     if (!box) return;

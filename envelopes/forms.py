@@ -1,0 +1,199 @@
+"""Forms for the envelope pages. Choices a provider cannot honour are left out."""
+
+from __future__ import annotations
+
+from datetime import datetime, time
+
+from django import forms
+from django.utils import timezone
+
+from envelopes.models import (
+    MESSAGE_MAX_LENGTH,
+    AuthMethod,
+    Delivery,
+    Envelope,
+    Language,
+    Participant,
+    ParticipantRole,
+    Template,
+)
+from envelopes.sending import DELIVERY_NEEDS, ROLE_NEEDS
+from providers.base import Capability
+from providers.registry import provider_choices, provider_class, provider_exists
+
+
+class EnvelopeSettingsForm(forms.ModelForm):
+    expires_on = forms.DateField(
+        label="Expires on",
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+        help_text="Signing is no longer possible after this day.",
+    )
+
+    class Meta:
+        model = Envelope
+        fields = [
+            "title",
+            "provider",
+            "message",
+            "language",
+            "reminder_first_after_days",
+            "reminder_every_days",
+            "reminder_max",
+        ]
+        labels = {
+            "provider": "Send with",
+            "message": "Message to participants",
+            "reminder_first_after_days": "First reminder after (days)",
+            "reminder_every_days": "Then every (days)",
+            "reminder_max": "At most (reminders)",
+        }
+        widgets = {"message": forms.Textarea(attrs={"rows": 3, "maxlength": MESSAGE_MAX_LENGTH})}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        choices = provider_choices()
+        self.fields["provider"] = forms.ChoiceField(
+            label="Send with",
+            choices=[("", "Choose a provider…"), *choices],
+            required=False,
+            help_text="" if choices else "No provider is connected yet; you can still prepare the envelope.",
+        )
+        self.fields["message"].help_text = f"Up to {MESSAGE_MAX_LENGTH} characters, shown in the invitation."
+        if self.instance.expires_at:
+            self.initial["expires_on"] = timezone.localtime(self.instance.expires_at).date()
+
+    def settings(self) -> dict:
+        """Cleaned values in the shape `envelope_update` takes."""
+        data = {name: self.cleaned_data[name] for name in self.Meta.fields}
+        day = self.cleaned_data.get("expires_on")
+        if day:
+            data["expires_at"] = timezone.make_aware(datetime.combine(day, time(23, 59)))
+        return data
+
+
+def _allowed(provider_id: str):
+    """A predicate: does the envelope's provider (if chosen) support a capability?"""
+    if not provider_exists(provider_id):
+        return lambda capability: True
+    provider = provider_class(provider_id)
+    return provider.supports
+
+
+class ParticipantForm(forms.ModelForm):
+    class Meta:
+        model = Participant
+        fields = ["name", "email", "phone", "role", "order", "delivery", "auth_view", "auth_sign"]
+        labels = {
+            "auth_view": "To open the documents",
+            "auth_sign": "To sign",
+            "order": "Signing order",
+            "email": "E-mail",
+            "phone": "Mobile phone",
+        }
+        widgets = {"order": forms.NumberInput(attrs={"min": 1, "max": 50})}
+
+    def __init__(self, *args, provider_id: str = "", **kwargs):
+        super().__init__(*args, **kwargs)
+        supports = _allowed(provider_id)
+        self.fields["role"].choices = [
+            (value, label)
+            for value, label in ParticipantRole.choices
+            if value not in ROLE_NEEDS or supports(ROLE_NEEDS[value])
+        ]
+        self.fields["delivery"].choices = [
+            (value, label)
+            for value, label in Delivery.choices
+            if value not in DELIVERY_NEEDS or supports(DELIVERY_NEEDS[value])
+        ]
+        auth = [
+            (value, label)
+            for value, label in AuthMethod.choices
+            if value == AuthMethod.NONE or supports(Capability.auth(value))
+        ]
+        self.fields["auth_view"].choices = auth
+        self.fields["auth_sign"].choices = auth
+        self.fields["phone"].help_text = "With country code, e.g. +46 70 123 45 67."
+        self.fields["email"].required = False
+        self.fields["order"].required = False
+
+
+class PlacementForm(forms.Form):
+    """Where a signer signs: a spot on a page of a document, or an appended signature page."""
+
+    NEW_PAGE = ""
+    document = forms.ChoiceField(label="Signature placement", required=False)
+    page = forms.IntegerField(label="Page", min_value=1, required=False)
+    x = forms.FloatField(label="From left (pt)", min_value=0, required=False)
+    y = forms.FloatField(label="From bottom (pt)", min_value=0, required=False)
+
+    def __init__(self, *args, documents=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.documents = {str(d.pk): d for d in documents}
+        self.fields["document"].choices = [
+            (self.NEW_PAGE, "On a new signature page at the end"),
+            *[(str(d.pk), d.name) for d in documents],
+        ]
+
+    def clean(self):
+        data = super().clean()
+        document = self.documents.get(data.get("document") or "")
+        if document is None:
+            return data
+        if not data.get("page"):
+            self.add_error("page", "Choose the page to sign on.")
+        elif data["page"] > document.page_count:
+            self.add_error("page", f"{document.name} has {document.page_count} page(s).")
+        for axis in ("x", "y"):
+            if data.get(axis) is None:
+                self.add_error(axis, "Enter a position, or pick the spot on the page preview.")
+        return data
+
+
+class VoidForm(forms.Form):
+    reason = forms.CharField(
+        label="Reason for voiding", max_length=500, help_text="Participants are told the envelope was voided and why."
+    )
+
+
+class TemplateNameForm(forms.Form):
+    name = forms.CharField(label="Template name", max_length=200)
+
+
+class TemplateForm(forms.ModelForm):
+    class Meta:
+        model = Template
+        fields = [
+            "name",
+            "title",
+            "message",
+            "language",
+            "expiry_days",
+            "provider",
+            "reminder_first_after_days",
+            "reminder_every_days",
+            "reminder_max",
+        ]
+        labels = {
+            "title": "Envelope title",
+            "expiry_days": "Envelopes expire after (days)",
+            "provider": "Send with",
+            "reminder_first_after_days": "First reminder after (days)",
+            "reminder_every_days": "Then every (days)",
+            "reminder_max": "At most (reminders)",
+        }
+        widgets = {"message": forms.Textarea(attrs={"rows": 3, "maxlength": MESSAGE_MAX_LENGTH})}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["provider"] = forms.ChoiceField(
+            label="Send with", required=False, choices=[("", "Choose when sending"), *provider_choices()]
+        )
+        self.fields["language"].choices = Language.choices
+
+
+class TemplateRoleForm(forms.Form):
+    label = forms.CharField(label="Role name", max_length=100, help_text='For example "Customer".')
+    role = forms.ChoiceField(label="Does", choices=ParticipantRole.choices)
+    order = forms.IntegerField(label="Signing order", min_value=1, initial=1)
+    delivery = forms.ChoiceField(label="Delivery", choices=Delivery.choices)

@@ -1,0 +1,121 @@
+"""Reads for the envelope pages. Every query starts from the organization's scope."""
+
+from __future__ import annotations
+
+import base64
+import json
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
+from django.shortcuts import get_object_or_404
+
+from envelopes.models import Envelope, EnvelopeEvent, EnvelopeStatus, Participant
+from portal.models import Organization
+from portal.tenancy import org_scoped
+
+PAGE_SIZE = 25
+
+# sort name → (ordering fields, label). Keyset pagination walks these columns.
+SORTS = {
+    "newest": (("-created_at", "-id"), "Newest first"),
+    "oldest": (("created_at", "id"), "Oldest first"),
+    "title": (("title", "id"), "Title A–Z"),
+}
+
+
+@dataclass(frozen=True)
+class EnvelopePage:
+    rows: list[Envelope]
+    next_cursor: str | None
+    prev_cursor: str | None
+
+
+def _encode(envelope: Envelope, sort: str) -> str:
+    first = SORTS[sort][0][0].lstrip("-")
+    value = getattr(envelope, first)
+    value = value.isoformat() if isinstance(value, datetime) else value
+    return base64.urlsafe_b64encode(json.dumps([value, envelope.pk]).encode()).decode()
+
+
+def _decode(cursor: str) -> tuple[str, int] | None:
+    try:
+        value, pk = json.loads(base64.urlsafe_b64decode(cursor.encode()))
+        return value, int(pk)
+    except (ValueError, TypeError):
+        return None
+
+
+def _after(sort: str, value, pk: int, *, backwards: bool) -> Q:
+    """Rows after (value, pk) in the sort's direction (before it when walking backwards)."""
+    column = SORTS[sort][0][0]
+    name = column.lstrip("-")
+    descending = column.startswith("-") != backwards
+    op = "lt" if descending else "gt"
+    return Q(**{f"{name}__{op}": value}) | Q(**{name: value, f"pk__{op}": pk})
+
+
+def envelopes_filtered(org: Organization, *, status: str = "", q: str = "") -> QuerySet[Envelope]:
+    envelopes = org_scoped(Envelope, org)
+    if status in EnvelopeStatus.values:
+        envelopes = envelopes.filter(status=status)
+    q = q.strip()
+    if q:
+        people = Participant.objects.filter(envelope=OuterRef("pk")).filter(
+            Q(name__icontains=q) | Q(email__icontains=q)
+        )
+        envelopes = envelopes.filter(Q(title__icontains=q) | Exists(people))
+    return envelopes
+
+
+def envelope_page(
+    org: Organization, *, status: str = "", q: str = "", sort: str = "newest", after: str = "", before: str = ""
+) -> EnvelopePage:
+    """One page of the list, walked by cursor so that a deep page costs what the first does."""
+    sort = sort if sort in SORTS else "newest"
+    ordering = SORTS[sort][0]
+    envelopes = envelopes_filtered(org, status=status, q=q)
+    backwards = bool(before) and not after
+    cursor = _decode(after or before) if (after or before) else None
+    if cursor:
+        envelopes = envelopes.filter(_after(sort, *cursor, backwards=backwards))
+    if backwards:
+        ordering = tuple(f[1:] if f.startswith("-") else f"-{f}" for f in ordering)
+    people = Prefetch("participants", queryset=Participant.objects.order_by("position", "id"))
+    rows = list(envelopes.order_by(*ordering).prefetch_related(people)[: PAGE_SIZE + 1])
+    more = len(rows) > PAGE_SIZE
+    rows = rows[:PAGE_SIZE]
+    if backwards:
+        rows.reverse()
+    has_next = more if not backwards else True
+    has_prev = bool(cursor) and (not backwards or more)
+    return EnvelopePage(
+        rows=rows,
+        next_cursor=_encode(rows[-1], sort) if rows and has_next else None,
+        prev_cursor=_encode(rows[0], sort) if rows and has_prev else None,
+    )
+
+
+def envelope_status_counts(org: Organization) -> dict[str, int]:
+    """Envelopes per status, and "all", in one query."""
+    counts = dict(
+        org_scoped(Envelope, org).order_by().values_list("status").annotate(n=Count("id")).values_list("status", "n")
+    )
+    return {"all": sum(counts.values()), **{status: counts.get(status, 0) for status in EnvelopeStatus.values}}
+
+
+def envelope_for_detail(org: Organization, envelope_id: int) -> Envelope:
+    """The envelope with its documents, fields and participants loaded, or 404."""
+    envelopes = (
+        org_scoped(Envelope, org)
+        .select_related("created_by", "template")
+        .prefetch_related(
+            "documents__fields",
+            Prefetch("participants", queryset=Participant.objects.order_by("position", "id")),
+        )
+    )
+    return get_object_or_404(envelopes, pk=envelope_id)
+
+
+def envelope_events(envelope: Envelope) -> QuerySet[EnvelopeEvent]:
+    return envelope.events.select_related("participant", "actor").order_by("-id")
