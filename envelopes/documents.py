@@ -4,10 +4,9 @@ so that a file and its row exist together or not at all, and drawing its pages f
 from __future__ import annotations
 
 import hashlib
+import io
 import os
-import struct
 import threading
-import zlib
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -15,6 +14,7 @@ import pypdfium2 as pdfium
 from django.conf import settings
 from django.core.exceptions import SuspiciousFileOperation, ValidationError
 from django.core.files import File
+from django.core.files.base import ContentFile
 from django.db import transaction
 from django.db.models import Max, QuerySet
 from django.db.models.fields.files import FieldFile
@@ -222,6 +222,18 @@ def template_document_remove(*, document: TemplateDocument) -> None:
 # --- Storing ---------------------------------------------------------------------------------
 
 
+COPIED_FIELDS = ("kind", "name", "sha256", "size", "page_count", "position")
+
+
+def document_copy(source: Document | TemplateDocument, target: type[Document] | type[TemplateDocument], **owner):
+    """A copy of `source` (file included) as a `target` row belonging to `owner` (envelope= or
+    template=): duplicating envelopes, saving and using templates all copy documents this way."""
+    copy = target(**owner, **{name: getattr(source, name) for name in COPIED_FIELDS})
+    with source.file.open("rb") as original:
+        copy.file.save(source.name, ContentFile(original.read()), save=True)
+    return copy
+
+
 def _store(document: Document | TemplateDocument, upload: File, record: Callable[[], None]) -> None:
     """Inspects `upload`, writes it through the document's storage, then runs `record` (which saves
     the row and what goes with it) in one transaction. When anything after the write fails, the
@@ -284,24 +296,12 @@ def pdf_page_png(path: str | os.PathLike[str], page: int, width: int) -> bytes:
             if page_width <= 0 or page_height <= 0:
                 raise ValueError(f"Page {page} has no area to draw.")
             scale = min(width / page_width, width * PAGE_MAX_HEIGHT_PER_WIDTH / page_height)
-            bitmap = pdf_page.render(scale=scale, rev_byteorder=True)
+            image = pdf_page.render(scale=scale).to_pil()
             # PDFium rounds the size up, so a float a hair over `width` would add a column.
-            columns = min(bitmap.width, width)
-            return _png_from_rgb(columns, bitmap.height, bitmap.stride, memoryview(bitmap.buffer).cast("B"))
+            if image.width > width:
+                image = image.crop((0, 0, width, image.height))
+            buffer = io.BytesIO()
+            image.save(buffer, format="PNG", optimize=False)
+            return buffer.getvalue()
         finally:
             pdf.close()
-
-
-def _png_from_rgb(width: int, height: int, stride: int, pixels: memoryview) -> bytes:
-    """A PNG (8-bit RGB, no filtering) from rows of `stride` bytes; written here because Pillow is not
-    a dependency. Reference: PNG specification, sections 5.2-5.3 and 11.2 (https://www.w3.org/TR/png-3/)."""
-
-    def chunk(kind: bytes, data: bytes) -> bytes:
-        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
-
-    compressor = zlib.compressobj(6)
-    row_bytes = width * 3
-    parts = [compressor.compress(b"\x00" + pixels[y * stride : y * stride + row_bytes]) for y in range(height)]
-    parts.append(compressor.flush())
-    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
-    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", b"".join(parts)) + chunk(b"IEND", b"")

@@ -22,6 +22,17 @@ from providers.base import Capability
 from providers.registry import provider_choices, provider_class, provider_exists
 
 
+def provider_field(*, empty_label: str) -> forms.ChoiceField:
+    """The providers this installation can send with (the registry, read at form time)."""
+    choices = provider_choices()
+    return forms.ChoiceField(
+        label="Send with",
+        choices=[("", empty_label), *choices],
+        required=False,
+        help_text="" if choices else "No provider is connected yet; you can still prepare the envelope.",
+    )
+
+
 class EnvelopeSettingsForm(forms.ModelForm):
     expires_on = forms.DateField(
         label="Expires on",
@@ -52,13 +63,7 @@ class EnvelopeSettingsForm(forms.ModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        choices = provider_choices()
-        self.fields["provider"] = forms.ChoiceField(
-            label="Send with",
-            choices=[("", "Choose a provider…"), *choices],
-            required=False,
-            help_text="" if choices else "No provider is connected yet; you can still prepare the envelope.",
-        )
+        self.fields["provider"] = provider_field(empty_label="Choose a provider…")
         self.fields["message"].help_text = f"Up to {MESSAGE_MAX_LENGTH} characters, shown in the invitation."
         if self.instance.expires_at:
             self.initial["expires_on"] = timezone.localtime(self.instance.expires_at).date()
@@ -186,9 +191,7 @@ class TemplateForm(forms.ModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["provider"] = forms.ChoiceField(
-            label="Send with", required=False, choices=[("", "Choose when sending"), *provider_choices()]
-        )
+        self.fields["provider"] = provider_field(empty_label="Choose when sending")
         self.fields["language"].choices = Language.choices
 
 

@@ -7,11 +7,11 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from django.core.exceptions import ValidationError
-from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
 
 from envelopes.audit import event_append
+from envelopes.documents import document_copy
 from envelopes.models import (
     MESSAGE_MAX_LENGTH,
     Document,
@@ -216,20 +216,7 @@ def envelope_duplicate(*, envelope: Envelope, actor) -> Envelope:
         reminder_every_days=envelope.reminder_every_days,
         reminder_max=envelope.reminder_max,
     )
-    documents = {}
-    for document in envelope.documents.all():
-        new = Document(
-            envelope=copy,
-            kind=document.kind,
-            name=document.name,
-            sha256=document.sha256,
-            size=document.size,
-            page_count=document.page_count,
-            position=document.position,
-        )
-        with document.file.open("rb") as source:
-            new.file.save(document.name, ContentFile(source.read()), save=True)
-        documents[document.pk] = new
+    documents = {document.pk: document_copy(document, Document, envelope=copy) for document in envelope.documents.all()}
     people = {}
     for person in envelope.participants.all():
         people[person.pk] = Participant.objects.create(

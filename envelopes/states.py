@@ -62,6 +62,23 @@ def participant_can_move(role: str, old: str, new: str) -> bool:
     return PARTICIPANT_RANK[new] < 3 or new in PARTICIPANT_FINAL_BY_ROLE[role]
 
 
+def _compare_and_set(row, *, old: str, to: str, fields: dict, event: dict) -> bool:
+    """Writes `to` (and `fields`) only if the row still has `old`, and appends its event in the same
+    transaction. A provider event already recorded undoes the write: a redelivery changes nothing."""
+    with transaction.atomic():
+        won = type(row).objects.filter(pk=row.pk, status=old).update(status=to, **fields)
+        if won != 1:
+            return False
+        extra = event.pop("data") or {}
+        if event_append(**event, data={"from": old, **extra}) is None:
+            transaction.set_rollback(True)
+            return False
+    row.status = to
+    for name, value in fields.items():
+        setattr(row, name, value)
+    return True
+
+
 def envelope_transition(
     *,
     envelope: Envelope,
@@ -81,27 +98,16 @@ def envelope_transition(
     at = at or timezone.now()
     if to in ENVELOPE_STAMPS:
         fields.setdefault(ENVELOPE_STAMPS[to], at)
-    with transaction.atomic():
-        won = Envelope.objects.filter(pk=envelope.pk, status=old).update(status=to, updated_at=timezone.now(), **fields)
-        if won != 1:
-            return False
-        recorded = event_append(
-            envelope=envelope,
-            kind=f"envelope.{to}",
-            source=source,
-            actor=actor,
-            data={"from": old, **(data or {})},
-            remote_event_id=remote_event_id,
-            occurred_at=at,
-        )
-        if recorded is None:
-            # The provider event was already applied once (a redelivery): undo the status change too.
-            transaction.set_rollback(True)
-            return False
-    envelope.status = to
-    for name, value in fields.items():
-        setattr(envelope, name, value)
-    return True
+    event = {
+        "envelope": envelope,
+        "kind": f"envelope.{to}",
+        "source": source,
+        "actor": actor,
+        "data": data,
+        "remote_event_id": remote_event_id,
+        "occurred_at": at,
+    }
+    return _compare_and_set(envelope, old=old, to=to, fields={**fields, "updated_at": timezone.now()}, event=event)
 
 
 def participant_transition(
@@ -123,24 +129,14 @@ def participant_transition(
     stamp = PARTICIPANT_STAMPS.get(to)
     if stamp:
         fields.setdefault(stamp, at)
-    with transaction.atomic():
-        won = Participant.objects.filter(pk=participant.pk, status=old).update(status=to, **fields)
-        if won != 1:
-            return False
-        recorded = event_append(
-            envelope=participant.envelope,
-            participant=participant,
-            kind=f"participant.{to}",
-            source=source,
-            actor=actor,
-            data={"from": old, **(data or {})},
-            remote_event_id=remote_event_id,
-            occurred_at=at,
-        )
-        if recorded is None:
-            transaction.set_rollback(True)  # already applied once, as in envelope_transition
-            return False
-    participant.status = to
-    for name, value in fields.items():
-        setattr(participant, name, value)
-    return True
+    event = {
+        "envelope": participant.envelope,
+        "participant": participant,
+        "kind": f"participant.{to}",
+        "source": source,
+        "actor": actor,
+        "data": data,
+        "remote_event_id": remote_event_id,
+        "occurred_at": at,
+    }
+    return _compare_and_set(participant, old=old, to=to, fields=fields, event=event)

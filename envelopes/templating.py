@@ -5,12 +5,12 @@ from __future__ import annotations
 from datetime import timedelta
 
 from django.core.exceptions import ValidationError
-from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
 
 from envelopes.audit import event_append
-from envelopes.models import Envelope, Participant, Template, TemplateDocument, TemplateRole
+from envelopes.documents import document_copy
+from envelopes.models import Document, Envelope, Participant, Template, TemplateDocument, TemplateRole
 from envelopes.services import envelope_create, envelope_update
 
 
@@ -34,17 +34,7 @@ def template_from_envelope(*, envelope: Envelope, actor, name: str) -> Template:
         reminder_max=envelope.reminder_max,
     )
     for document in envelope.documents.all():
-        copy = TemplateDocument(
-            template=template,
-            kind=document.kind,
-            name=document.name,
-            sha256=document.sha256,
-            size=document.size,
-            page_count=document.page_count,
-            position=document.position,
-        )
-        with document.file.open("rb") as source:
-            copy.file.save(document.name, ContentFile(source.read()), save=True)
+        document_copy(document, TemplateDocument, template=template)
     TemplateRole.objects.bulk_create(
         TemplateRole(
             template=template,
@@ -82,17 +72,7 @@ def envelope_from_template(*, template: Template, actor) -> Envelope:
         reminder_max=template.reminder_max,
     )
     for document in template.documents.all():
-        copy = envelope.documents.model(
-            envelope=envelope,
-            kind=document.kind,
-            name=document.name,
-            sha256=document.sha256,
-            size=document.size,
-            page_count=document.page_count,
-            position=document.position,
-        )
-        with document.file.open("rb") as source:
-            copy.file.save(document.name, ContentFile(source.read()), save=True)
+        document_copy(document, Document, envelope=envelope)
     Participant.objects.bulk_create(
         Participant(
             envelope=envelope,

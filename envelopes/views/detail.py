@@ -19,6 +19,7 @@ from envelopes.services import (
     envelope_void,
 )
 from envelopes.templating import template_from_envelope
+from portal.feedback import report_outcome
 from portal.roles import can, role_required
 from portal.tenancy import org_get_or_404
 from providers.registry import provider_class, provider_exists
@@ -64,12 +65,7 @@ def envelope_status(request, envelope_id: int):
 
 
 def _run(request, envelope: Envelope, action, done: str):
-    try:
-        action()
-    except ValidationError as exc:
-        messages.error(request, " ".join(exc.messages))
-    else:
-        messages.success(request, done)
+    report_outcome(request, action, done=done)
     return redirect("envelope_detail", envelope_id=envelope.pk)
 
 

@@ -7,6 +7,7 @@ from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
+from portal.feedback import report_outcome
 from portal.forms import InvitationForm, MemberRoleForm
 from portal.models import Invitation, Membership, Role
 from portal.roles import role_required
@@ -27,12 +28,7 @@ def _error_text(error: ValidationError) -> str:
 
 def _do_and_report(request, action, *, done: str, refused_level=messages.ERROR):
     """Runs a service call, tells the user how it went, and goes back to the settings page."""
-    try:
-        action()
-    except ValidationError as exc:
-        messages.add_message(request, refused_level, _error_text(exc))
-    else:
-        messages.success(request, done)
+    report_outcome(request, action, done=done, refused_level=refused_level)
     return redirect("organization_settings")
 
 
