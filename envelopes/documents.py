@@ -279,7 +279,14 @@ def _delete_files_on_commit(*files: FieldFile) -> None:
 # --- Page images -----------------------------------------------------------------------------
 
 
-def pdf_page_png(path: str | os.PathLike[str], page: int, width: int) -> bytes:
+@dataclass(frozen=True)
+class PageImage:
+    png: bytes
+    width_pt: float  # the page's own size in PDF points, to map a click back to page coordinates
+    height_pt: float
+
+
+def pdf_page_png(path: str | os.PathLike[str], page: int, width: int) -> PageImage:
     """Draws page `page` (1-based) of the PDF at `path` as a PNG about `width` pixels wide (very tall
     pages narrower). Returns the PNG bytes; raises ValueError when the PDF has no such page or cannot
     be drawn, FileNotFoundError when the file is missing."""
@@ -302,6 +309,6 @@ def pdf_page_png(path: str | os.PathLike[str], page: int, width: int) -> bytes:
                 image = image.crop((0, 0, width, image.height))
             buffer = io.BytesIO()
             image.save(buffer, format="PNG", optimize=False)
-            return buffer.getvalue()
+            return PageImage(buffer.getvalue(), page_width, page_height)
         finally:
             pdf.close()

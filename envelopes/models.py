@@ -299,6 +299,34 @@ class SignatureField(models.Model):
         return f"page {self.page} at ({self.x:.0f}, {self.y:.0f})"
 
 
+EVENT_LABELS = {
+    "envelope.created": "Envelope created",
+    "envelope.created_from_template": "Created from a template",
+    "envelope.duplicated": "Created as a copy",
+    "envelope.saved_as_template": "Saved as a template",
+    "envelope.queued": "Sent for signature",
+    "envelope.sending": "Handed to the provider",
+    "envelope.sent": "Out for signature",
+    "envelope.failed": "Sending failed",
+    "envelope.completed": "Completed",
+    "envelope.declined": "Declined",
+    "envelope.voided": "Voided",
+    "envelope.expired": "Expired",
+    "document.added": "Document added",
+    "document.removed": "Document removed",
+    "document.reordered": "Documents reordered",
+    "participant.added": "Participant added",
+    "participant.removed": "Participant removed",
+    "participant.invited": "Invited",
+    "participant.opened": "Opened the documents",
+    "participant.signed": "Signed",
+    "participant.approved": "Approved",
+    "participant.declined": "Declined",
+    "participant.reminded": "Reminded",
+    "participant.contact_changed": "Contact details changed",
+}
+
+
 class EnvelopeEvent(models.Model):
     """Append-only and hash-chained: hash = sha256(prev_hash + canonical JSON of the event)."""
 
@@ -332,3 +360,7 @@ class EnvelopeEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} at {self.occurred_at:%Y-%m-%d %H:%M}"
+
+    @property
+    def label(self) -> str:
+        return EVENT_LABELS.get(self.kind, self.kind.replace(".", " ").replace("_", " ").capitalize())

@@ -39,12 +39,14 @@ def document_page_image(request, document_id: int, page: int):
     if not 1 <= page <= document.page_count:
         raise Http404(f"This document has no page {page}.")
     try:
-        png = pdf_page_png(document.file.path, page, _requested_width(request))
+        image = pdf_page_png(document.file.path, page, _requested_width(request))
     except FileNotFoundError:
         raise Http404(FILE_GONE) from None
     except ValueError as exc:
         raise Http404(str(exc)) from None
-    response = HttpResponse(png, content_type="image/png")
+    response = HttpResponse(image.png, content_type="image/png")
+    # The compose page maps a click on the image to PDF points with this.
+    response["X-Page-Size"] = f"{image.width_pt:g}x{image.height_pt:g}"
     response["Cache-Control"] = "private, max-age=3600"
     response["X-Content-Type-Options"] = "nosniff"
     return response

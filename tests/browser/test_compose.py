@@ -54,6 +54,21 @@ def test_compose_save_and_reopen(live_server, page, console_errors, make_member,
     add_participant(page, "Bo Berg", "bo@example.com")
     add_participant(page, "Cecilia Carlsson", "cecilia@example.com")
     page.get_by_text("One after another").click()
+    expect(page.locator("#participants .order-badge")).to_have_text(["1", "2", "3"])
+
+    # Anna signs on page 2 of the agreement, where the sender clicks on the page preview.
+    page.get_by_role("button", name="Edit Anna Andersson").click()
+    placement = page.locator("fieldset.placement")
+    placement.get_by_label("Signature placement").select_option(label="agreement.pdf")
+    placement.get_by_label("Page").fill("2")
+    placement.get_by_label("Page").dispatch_event("change")
+    preview = placement.locator("[data-page-image]")
+    expect(preview).to_be_visible()
+    preview.click(position={"x": 60, "y": 80})
+    expect(placement.get_by_label("From left (pt)")).not_to_have_value("")
+    expect(placement.locator(".sig-marker")).to_be_visible()
+    page.get_by_role("button", name="Save", exact=True).click()
+    expect(page.get_by_text("Signs on page 2 of agreement.pdf")).to_be_visible()
     summary = "Anna Andersson signs first, then Bo Berg signs, then Cecilia Carlsson signs."
     expect(page.locator("#summary")).to_contain_text(summary)
     expect(page.locator("#summary")).to_contain_text("Ready to send.")
@@ -74,6 +89,7 @@ def test_compose_save_and_reopen(live_server, page, console_errors, make_member,
     expect(people.locator(".order-badge")).to_have_text(["1", "2", "3"])
     expect(people.locator("strong")).to_have_text(["Anna Andersson", "Bo Berg", "Cecilia Carlsson"])
     expect(page.locator("#mode-sequential")).to_be_checked()
+    expect(page.get_by_text("Signs on page 2 of agreement.pdf")).to_be_visible()
     expect(page.locator("#summary")).to_contain_text(summary)
 
     assert console_errors == []

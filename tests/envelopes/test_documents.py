@@ -359,6 +359,7 @@ def test_page_image_is_a_png_800_pixels_wide(stored):
     assert response.status_code == 200
     assert response["Content-Type"] == "image/png"
     assert response["Cache-Control"] == "private, max-age=3600"
+    assert response["X-Page-Size"] == "595x842"  # points, for mapping a click to page coordinates
     png = response.content
     assert png.startswith(b"\x89PNG")
     width, height = png_size(png)

@@ -266,3 +266,20 @@ def test_every_change_is_in_the_audit_trail(draft):
     envelope_send(envelope=draft, actor=None)
     kinds = list(EnvelopeEvent.objects.filter(envelope=draft).values_list("kind", flat=True))
     assert kinds[0] == "envelope.created" and "participant.added" in kinds and kinds[-1] == "envelope.queued"
+
+
+def test_settings_refuse_a_long_message_and_a_past_expiry(draft):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    with pytest.raises(ValidationError) as raised:
+        envelope_update(envelope=draft, message="x" * 501, expires_at=timezone.now() - timedelta(days=1), title=" ")
+    assert raised.value.message_dict == {
+        "title": ["Give the envelope a title; signers see it."],
+        "message": ["Keep the message to 500 characters (now 501)."],
+        "expires_at": ["Choose an expiry date in the future."],
+    }
+    envelope_update(envelope=draft, message="x" * 500, language="sv")
+    draft.refresh_from_db()
+    assert (len(draft.message), draft.language) == (500, "sv")

@@ -31,6 +31,9 @@ def test_admin_lives_at_admin_url(operator_client, db):
         "admin:django_q_success_changelist",
         "admin:django_q_failure_changelist",
         "admin:django_q_ormq_changelist",
+        "admin:envelopes_envelope_changelist",
+        "admin:envelopes_envelopeevent_changelist",
+        "admin:envelopes_template_changelist",
     ],
 )
 def test_operator_pages_open(operator_client, make_org, name):
@@ -58,3 +61,12 @@ def test_members_of_the_portal_cannot_open_the_admin(member_client):
     client, _ = member_client(role=Role.OWNER)
     response = client.get(reverse("admin:index"))
     assert response.status_code == 302 and "login" in response["Location"]
+
+
+def test_envelope_page_shows_documents_and_participants(operator_client, make_org):
+    from envelopes.models import Envelope, Participant
+
+    envelope = Envelope.objects.create(org=make_org(), title="Lease")
+    Participant.objects.create(envelope=envelope, name="Anna", email="anna@example.com")
+    page = operator_client.get(reverse("admin:envelopes_envelope_change", args=[envelope.pk])).content.decode()
+    assert "Lease" in page and "anna@example.com" in page
