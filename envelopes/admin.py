@@ -6,11 +6,15 @@ from envelopes.models import Document, Envelope, EnvelopeEvent, Participant, Tem
 
 
 class ParticipantInline(admin.TabularInline):
+    # Read-only: participants change through the portal, where drafts and sent envelopes differ.
     model = Participant
     extra = 0
     fields = ["name", "email", "phone", "role", "order", "status", "invited_at", "signed_at"]
-    readonly_fields = ["status", "invited_at", "signed_at"]
-    show_change_link = True
+    readonly_fields = fields
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
 
 
 class DocumentInline(admin.TabularInline):
@@ -27,18 +31,24 @@ class EnvelopeAdmin(admin.ModelAdmin):
     list_filter = ["status", "provider"]
     list_select_related = ["org"]
     search_fields = ["title", "remote_id"]
-    raw_id_fields = ["org", "template", "created_by"]
-    readonly_fields = [
+    # Operators may set a legal hold; everything else changes only through the portal's services.
+    fields = [
+        "org",
+        "title",
         "status",
+        "provider",
         "remote_id",
-        "remote_state",
-        "last_event_hash",
+        "legal_hold",
+        "expires_at",
         "sent_at",
         "completed_at",
         "voided_at",
+        "void_reason",
+        "last_error",
+        "created_by",
         "created_at",
-        "updated_at",
     ]
+    readonly_fields = [name for name in fields if name != "legal_hold"]
     show_full_result_count = False
     date_hierarchy = "created_at"
     inlines = [DocumentInline, ParticipantInline]

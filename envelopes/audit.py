@@ -21,11 +21,11 @@ def canonical_json(event: EnvelopeEvent) -> str:
     occurred = event.occurred_at.astimezone(UTC).isoformat(timespec="microseconds")
     payload = {
         "envelope": event.envelope_id,
-        "participant": event.participant_id,
+        "participant": event.participant_ref or None,
         "kind": event.kind,
         "occurred_at": occurred,
         "source": event.source,
-        "actor": event.actor_id,
+        "actor": event.actor_ref or None,
         "data": event.data,
         "remote_event_id": event.remote_event_id,
     }
@@ -58,10 +58,12 @@ def event_append(
         event = EnvelopeEvent(
             envelope=envelope,
             participant=participant,
+            participant_ref=str(participant.pk) if participant else "",
             kind=kind,
             occurred_at=occurred_at or timezone.now(),
             source=source,
             actor=actor,
+            actor_ref=str(actor.pk) if actor else "",
             data=data or {},
             remote_event_id=remote_event_id,
             prev_hash=head,

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime, time
 
 from django import forms
+from django.core.validators import MinValueValidator
 from django.utils import timezone
 
 from envelopes.models import (
@@ -192,6 +193,10 @@ class TemplateForm(forms.ModelForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["provider"] = provider_field(empty_label="Choose when sending")
+        for name in ("expiry_days", "reminder_every_days"):
+            self.fields[name].min_value = 1
+            self.fields[name].widget.attrs["min"] = 1
+            self.fields[name].validators.append(MinValueValidator(1))
         self.fields["language"].choices = Language.choices
 
 
@@ -200,3 +205,5 @@ class TemplateRoleForm(forms.Form):
     role = forms.ChoiceField(label="Does", choices=ParticipantRole.choices)
     order = forms.IntegerField(label="Signing order", min_value=1, initial=1)
     delivery = forms.ChoiceField(label="Delivery", choices=Delivery.choices)
+    auth_view = forms.ChoiceField(label="To open the documents", choices=AuthMethod.choices, initial="none")
+    auth_sign = forms.ChoiceField(label="To sign", choices=AuthMethod.choices, initial="none")

@@ -340,6 +340,10 @@ class EnvelopeEvent(models.Model):
     )
     data = models.JSONField(default=dict, blank=True)
     remote_event_id = models.CharField(max_length=200, null=True, blank=True)
+    # Snapshots of who, hashed instead of the foreign keys above: removing a draft's participant
+    # or deleting a user account must not change a recorded event.
+    participant_ref = models.CharField(max_length=40, blank=True)
+    actor_ref = models.CharField(max_length=40, blank=True)
     prev_hash = models.CharField(max_length=64, blank=True)
     hash = models.CharField(max_length=64)
 

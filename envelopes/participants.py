@@ -9,7 +9,17 @@ from django.db import transaction
 from django.db.models import Max
 
 from envelopes.audit import event_append
-from envelopes.models import Delivery, Envelope, Participant, ParticipantRole
+from envelopes.models import (
+    Delivery,
+    Envelope,
+    EnvelopeStatus,
+    Participant,
+    ParticipantRole,
+    ParticipantStatus,
+    SignatureField,
+)
+from envelopes.sending import provider_for
+from providers.base import Capability, ParticipantSpec, ProviderError
 
 EDITABLE_FIELDS = ("name", "email", "phone", "personal_number", "role", "order", "delivery", "auth_view", "auth_sign")
 NEEDS_EMAIL = {Delivery.EMAIL, Delivery.EMAIL_SMS}
@@ -210,8 +220,6 @@ def signing_summary(participants: list[Participant]) -> str:
 def participant_place(*, participant: Participant, document=None, page: int = 1, x: float = 0, y: float = 0) -> None:
     """Sets where a signer signs: one box on `page` of `document`, or (document None) on a
     signature page appended at the end."""
-    from envelopes.models import SignatureField
-
     require_draft(participant.envelope)
     SignatureField.objects.filter(participant=participant).delete()
     if document is None:
@@ -225,10 +233,6 @@ def participant_place(*, participant: Participant, document=None, page: int = 1,
 
 def participant_change_contact(*, participant: Participant, actor, email: str = "", phone: str = "") -> Participant:
     """After sending: corrects a participant's e-mail or phone, at the provider too."""
-    from envelopes.models import EnvelopeStatus, ParticipantStatus
-    from providers.base import Capability, ParticipantSpec, ProviderError
-    from providers.registry import provider_class
-
     envelope = participant.envelope
     if envelope.status != EnvelopeStatus.SENT:
         raise ValidationError("Contact details can be changed only while the envelope is out for signature.")
@@ -236,7 +240,7 @@ def participant_change_contact(*, participant: Participant, actor, email: str = 
         raise ValidationError(f"{participant.name} has already finished.")
     current = {key: getattr(participant, key) for key in EDITABLE_FIELDS}
     data = _clean(envelope, {**current, "email": email, "phone": phone}, exclude_id=participant.pk)
-    provider = provider_class(envelope.provider)()
+    provider = provider_for(envelope)
     if not provider.supports(Capability.UPDATE_PARTICIPANT):
         raise ValidationError(f"{provider.name} does not let Paraph change a participant after sending.")
     spec = ParticipantSpec(

@@ -38,9 +38,15 @@ def _encode(envelope: Envelope, sort: str) -> str:
     return base64.urlsafe_b64encode(json.dumps([value, envelope.pk]).encode()).decode()
 
 
-def _decode(cursor: str) -> tuple[str, int] | None:
+def _decode(cursor: str, sort: str) -> tuple[object, int] | None:
+    """(value, pk) from a cursor made by `_encode`; None for anything else (a stale or edited link
+    starts again at the first page)."""
     try:
         value, pk = json.loads(base64.urlsafe_b64decode(cursor.encode()))
+        if SORTS[sort][0][0].lstrip("-") == "created_at":
+            value = datetime.fromisoformat(value)
+        elif not isinstance(value, str):
+            return None
         return value, int(pk)
     except (ValueError, TypeError):
         return None
@@ -76,7 +82,7 @@ def envelope_page(
     ordering = SORTS[sort][0]
     envelopes = envelopes_filtered(org, status=status, q=q)
     backwards = bool(before) and not after
-    cursor = _decode(after or before) if (after or before) else None
+    cursor = _decode(after or before, sort) if (after or before) else None
     if cursor:
         envelopes = envelopes.filter(_after(sort, *cursor, backwards=backwards))
     if backwards:

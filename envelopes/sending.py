@@ -5,6 +5,8 @@ from __future__ import annotations
 import logging
 from datetime import timedelta
 
+from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
@@ -39,6 +41,16 @@ DELIVERY_NEEDS = {
     Delivery.WHATSAPP: Capability.WHATSAPP,
 }
 ROLE_NEEDS = {ParticipantRole.APPROVER: Capability.APPROVERS, ParticipantRole.VIEWER: Capability.VIEWERS}
+
+
+def provider_for(envelope: Envelope):
+    """The adapter for the envelope's provider; ValidationError when this installation no longer has it."""
+    if not provider_exists(envelope.provider):
+        raise ValidationError(
+            f"The provider this envelope was sent with ({envelope.provider or 'none'}) is not configured on this "
+            "installation; ask your administrator."
+        )
+    return provider_class(envelope.provider)()
 
 
 def send_problems(envelope: Envelope) -> list[str]:
@@ -142,13 +154,31 @@ def send_later(envelope_id: int, *, seconds: float) -> None:
     )
 
 
+def _claim_stale(envelope: Envelope) -> bool:
+    """A worker that died mid-send leaves the envelope in `sending`; after the task timeout the next
+    run takes it over (compare-and-set on updated_at) and resumes from the checkpoint."""
+    stale_before = timezone.now() - timedelta(seconds=settings.Q_CLUSTER["timeout"] + 60)
+    if envelope.status != EnvelopeStatus.SENDING or envelope.updated_at > stale_before:
+        return False
+    now = timezone.now()
+    taken = Envelope.objects.filter(pk=envelope.pk, status=EnvelopeStatus.SENDING, updated_at=envelope.updated_at)
+    if taken.update(updated_at=now) != 1:
+        return False
+    envelope.updated_at = now
+    return True
+
+
 def envelope_deliver(*, envelope_id: int) -> str:
     """Background half of sending: claims a queued envelope, hands it to the provider, records
     the result. Returns what happened, for the task log."""
     envelope = Envelope.objects.select_related("org").get(pk=envelope_id)
-    if not envelope_transition(envelope=envelope, to=EnvelopeStatus.SENDING):
+    if not (_claim_stale(envelope) or envelope_transition(envelope=envelope, to=EnvelopeStatus.SENDING)):
         return f"not queued (status {envelope.status}); nothing to do"
-    provider = provider_class(envelope.provider)()
+    try:
+        provider = provider_for(envelope)
+    except ValidationError as exc:
+        envelope_transition(envelope=envelope, to=EnvelopeStatus.FAILED, last_error=exc.messages[0])
+        return "failed"
 
     def persist(data: dict) -> None:
         state = {**envelope.remote_state, "checkpoint": data}

@@ -8,6 +8,7 @@ from datetime import datetime, timedelta
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import F
 from django.utils import timezone
 
 from envelopes.audit import event_append
@@ -23,11 +24,10 @@ from envelopes.models import (
     SignatureField,
 )
 from envelopes.participants import require_draft
-from envelopes.sending import send_problems
+from envelopes.sending import provider_for, send_problems
 from envelopes.states import TERMINAL, envelope_transition
 from portal.models import Organization
 from providers.base import Capability, ProviderError
-from providers.registry import provider_class
 
 log = logging.getLogger(__name__)
 
@@ -134,7 +134,7 @@ def envelope_void(*, envelope: Envelope, actor, reason: str) -> None:
     if envelope.status in TERMINAL or envelope.status == EnvelopeStatus.DRAFT:
         raise ValidationError(f"A {envelope.get_status_display().lower()} envelope cannot be voided.")
     if envelope.status == EnvelopeStatus.SENT and envelope.remote_id:
-        provider = provider_class(envelope.provider)()
+        provider = provider_for(envelope)
         if not provider.supports(Capability.VOID):
             raise ValidationError(f"{provider.name} does not let Paraph void envelopes; void it in {provider.name}.")
         try:
@@ -179,7 +179,7 @@ def envelope_remind(*, envelope: Envelope, actor) -> RemindOutcome:
     due = participants_due(envelope)
     if not due:
         raise ValidationError("Nobody is waiting to sign right now.")
-    provider = provider_class(envelope.provider)()
+    provider = provider_for(envelope)
     if not provider.supports(Capability.REMINDERS_API):
         raise ValidationError(f"{provider.name} does not send reminders through Paraph.")
     try:
@@ -191,7 +191,7 @@ def envelope_remind(*, envelope: Envelope, actor) -> RemindOutcome:
     for person in due:
         if str(person.pk) in result.reminded:
             Participant.objects.filter(pk=person.pk).update(
-                reminders_sent=person.reminders_sent + 1, last_reminded_at=now
+                reminders_sent=F("reminders_sent") + 1, last_reminded_at=now
             )
             event_append(
                 envelope=envelope, kind="participant.reminded", actor=actor, participant=person, source=EventSource.USER

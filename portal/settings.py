@@ -61,6 +61,7 @@ INSTALLED_APPS = [
     "portal",
     "envelopes",
     "providers",
+    "providers.builtin",
 ]
 
 MIDDLEWARE = [
@@ -270,6 +271,10 @@ LOGGING = {
 # --- Paraph -----------------------------------------------------------------
 INVITATION_VALID_DAYS = env_int("INVITATION_VALID_DAYS", 7)
 MAX_DOCUMENT_MB = env_int("MAX_DOCUMENT_MB", 50)
+# Built-in signing: the certificate that seals completed PDFs (PKCS#12). Unset: one is made on
+# first use and kept encrypted in the database.
+SIGNING_CERT_FILE = env_str("SIGNING_CERT_FILE")
+SIGNING_CERT_PASSWORD = env_str("SIGNING_CERT_PASSWORD")
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 DEMO_EMAIL = "demo@paraph.test"
 DEMO_PASSWORD = "paraph-demo-2026"

@@ -8,9 +8,12 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
+from django_htmx.http import HttpResponseClientRedirect
 
 from envelopes.documents import document_add, document_remove, document_reorder
 from envelopes.forms import EnvelopeSettingsForm, ParticipantForm, PlacementForm
@@ -37,6 +40,9 @@ def _draft_or_detail(request, envelope: Envelope):
     if envelope.is_draft:
         return None
     messages.info(request, "This envelope has been sent and can no longer be changed.")
+    if request.htmx:
+        # A swap would paste the whole detail page into one section: send the browser there instead.
+        return HttpResponseClientRedirect(reverse("envelope_detail", args=[envelope.pk]))
     return redirect("envelope_detail", envelope_id=envelope.pk)
 
 
@@ -50,7 +56,7 @@ def _apply_errors(form, error: ValidationError) -> None:
 
 def compose_context(envelope: Envelope, **extra) -> dict:
     documents = list(envelope.documents.all())
-    people = list(envelope.participants.prefetch_related("fields").all())
+    people = list(envelope.participants.prefetch_related("fields__document").all())
     context = {
         "envelope": envelope,
         "documents": documents,
@@ -111,6 +117,8 @@ def envelope_settings(request, envelope_id: int):
         except ValidationError as exc:
             _apply_errors(form, exc)
     if form.errors:
+        if not request.htmx:
+            return render(request, "envelopes/compose.html", compose_context(envelope, settings_form=form), status=400)
         return _section(request, envelope, "settings", status=400, settings_form=form)
     if not request.htmx:
         messages.success(request, "Saved.")
@@ -239,26 +247,30 @@ def participant_row(request, participant_id: int):
     if form.is_valid() and placement.is_valid():
         data = {k: v for k, v in form.cleaned_data.items() if not (k == "order" and v is None)}
         try:
-            participant_update(participant=participant, actor=request.user, **data)
-            document = placement.documents.get(placement.cleaned_data.get("document") or "")
-            participant_place(
-                participant=participant,
-                document=document,
-                page=placement.cleaned_data.get("page") or 1,
-                x=placement.cleaned_data.get("x") or 0,
-                y=placement.cleaned_data.get("y") or 0,
-            )
+            with transaction.atomic():
+                _save_participant(participant, request.user, data, placement)
         except ValidationError as exc:
             _apply_errors(form, exc)
     if form.errors or placement.errors:
         participant.refresh_from_db()
-        return render(
-            request,
-            "envelopes/compose.html#participant-form",
-            {**compose_context(envelope), "person": participant, "form": form, "placement": placement},
-            status=400,
-        )
+        context = {**compose_context(envelope), "person": participant, "form": form, "placement": placement}
+        if not request.htmx:
+            messages.error(request, "The participant was not saved; open Edit again to see why.")
+            return redirect("envelope_compose", envelope_id=envelope.pk)
+        return render(request, "envelopes/compose.html#participant-form", context, status=400)
     return _section_or_page(request, envelope, "participants")
+
+
+def _save_participant(participant: Participant, actor, data: dict, placement: PlacementForm) -> None:
+    participant_update(participant=participant, actor=actor, **data)
+    document = placement.documents.get(placement.cleaned_data.get("document") or "")
+    participant_place(
+        participant=participant,
+        document=document,
+        page=placement.cleaned_data.get("page") or 1,
+        x=placement.cleaned_data.get("x") or 0,
+        y=placement.cleaned_data.get("y") or 0,
+    )
 
 
 @role_required("send")
@@ -291,6 +303,7 @@ def envelope_send_view(request, envelope_id: int):
     try:
         envelope_send(envelope=envelope, actor=request.user)
     except ValidationError as exc:
+        envelope.refresh_from_db()
         if envelope.is_draft:
             return render(
                 request, "envelopes/compose.html", compose_context(envelope, send_refused=exc.messages), status=400

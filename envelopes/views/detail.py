@@ -59,9 +59,10 @@ def envelope_detail(request, envelope_id: int):
 @role_required("view")
 @require_GET
 def envelope_status(request, envelope_id: int):
-    """The status panel alone, polled by htmx while the envelope is being sent."""
+    """The page's main column alone (status, participants, audit trail), polled by htmx while the
+    envelope is being sent; once nothing is pending it comes back without the polling trigger."""
     envelope = envelope_for_detail(request.org, envelope_id)
-    return render(request, "envelopes/detail.html#status-panel", detail_context(request, envelope))
+    return render(request, "envelopes/detail.html#detail-main", detail_context(request, envelope))
 
 
 def _run(request, envelope: Envelope, action, done: str):

@@ -5,6 +5,8 @@ from __future__ import annotations
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_POST
 
 from envelopes.models import Envelope, EnvelopeStatus
@@ -78,4 +80,7 @@ def envelope_bulk(request):
         messages.success(request, f"{verb} {done} envelope{'s' if done != 1 else ''}.")
     for problem in refused[:10]:
         messages.warning(request, problem)
-    return redirect(request.POST.get("next") or "envelope_list")
+    back = request.POST.get("next", "")
+    if not url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
+        back = reverse("envelope_list")
+    return redirect(back)

@@ -96,7 +96,11 @@ def template_document_delete(request, template_document_id: int):
 @require_POST
 def template_use(request, template_id: int):
     template = org_get_or_404(Template, request.org, pk=template_id)
-    envelope = envelope_from_template(template=template, actor=request.user)
+    try:
+        envelope = envelope_from_template(template=template, actor=request.user)
+    except ValidationError as exc:
+        messages.error(request, "This template's defaults need fixing first: " + " ".join(exc.messages))
+        return redirect("template_edit", template_id=template.pk)
     messages.success(request, f"New envelope from “{template.name}”. Fill in who takes each role, then send.")
     return redirect("envelope_compose", envelope_id=envelope.pk)
 

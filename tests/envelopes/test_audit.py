@@ -55,13 +55,13 @@ def test_the_hash_is_sha256_of_the_previous_hash_and_the_canonical_json(make_env
 
     # Sorted keys, no spaces, UTF-8 (not \\u escapes), times in UTC with microseconds.
     first_json = (
-        f'{{"actor":{sender.pk},"data":{{"a":null,"b":[1,2],"note":"Åsa ska skriva under"}},"envelope":{envelope.pk},'
+        f'{{"actor":"{sender.pk}","data":{{"a":null,"b":[1,2],"note":"Åsa ska skriva under"}},"envelope":{envelope.pk},'
         '"kind":"envelope.queued","occurred_at":"2025-03-01T09:30:00.123456+00:00","participant":null,'
         '"remote_event_id":null,"source":"user"}'
     )
     second_json = (
         f'{{"actor":null,"data":{{}},"envelope":{envelope.pk},"kind":"participant.opened",'
-        f'"occurred_at":"2025-03-01T09:45:00.000000+00:00","participant":{signer.pk},"remote_event_id":"evt-1",'
+        f'"occurred_at":"2025-03-01T09:45:00.000000+00:00","participant":"{signer.pk}","remote_event_id":"evt-1",'
         '"source":"provider"}'
     )
     stored_first, stored_second = EnvelopeEvent.objects.filter(envelope=envelope).order_by("id")
@@ -274,3 +274,14 @@ def test_the_command_exits_with_status_1_when_a_trail_is_broken(make_envelope):
     assert broken.returncode == 1
     assert f"Envelope {envelope.pk} (Lease): event {events[0].pk} was changed" in broken.stdout
     assert f"envelope {envelope.pk} (at event {events[0].pk})" in broken.stderr
+
+
+def test_removing_a_draft_participant_or_deleting_a_user_keeps_the_chain_valid(make_member, make_envelope):
+    from envelopes.participants import participant_add, participant_remove
+
+    member = make_member()
+    envelope = make_envelope(org=member.org)
+    anna = participant_add(envelope=envelope, name="Anna", email="anna@example.com", actor=member.user)
+    participant_remove(participant=anna, actor=member.user)
+    member.user.delete()
+    assert verify_chain(envelope=envelope).ok

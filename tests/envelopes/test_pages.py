@@ -58,8 +58,15 @@ def test_a_refused_file_is_named_and_the_good_one_kept(sender_client, draft):
 
 def test_adding_a_participant_with_a_bad_phone_shows_the_error_beside_the_field(sender_client, draft):
     client, _ = sender_client
-    data = {"new-name": "Bo", "new-email": "bo@example.com", "new-phone": "+46 12", "new-role": "signer",
-            "new-delivery": "email_sms", "new-auth_view": "none", "new-auth_sign": "none"}
+    data = {
+        "new-name": "Bo",
+        "new-email": "bo@example.com",
+        "new-phone": "+46 12",
+        "new-role": "signer",
+        "new-delivery": "email_sms",
+        "new-auth_view": "none",
+        "new-auth_sign": "none",
+    }
     response = client.post(reverse("participant_new", args=[draft.pk]), data, headers=HTMX)
     html = response.content.decode()
     assert response.status_code == 400
@@ -71,8 +78,14 @@ def test_adding_a_participant_with_a_bad_phone_shows_the_error_beside_the_field(
 def test_duplicate_participant_email_is_refused_in_the_page(sender_client, draft):
     client, _ = sender_client
     participant_add(envelope=draft, name="Anna", email="anna@example.com")
-    data = {"new-name": "Anna B", "new-email": "anna@example.com", "new-role": "signer", "new-delivery": "email",
-            "new-auth_view": "none", "new-auth_sign": "none"}
+    data = {
+        "new-name": "Anna B",
+        "new-email": "anna@example.com",
+        "new-role": "signer",
+        "new-delivery": "email",
+        "new-auth_view": "none",
+        "new-auth_sign": "none",
+    }
     html = client.post(reverse("participant_new", args=[draft.pk]), data, headers=HTMX).content.decode()
     assert "anna@example.com is already a participant in this envelope." in html
     assert draft.participants.count() == 1
@@ -96,9 +109,22 @@ def test_editing_a_participant_inline_sets_their_signature_placement(sender_clie
     form = client.get(reverse("participant_row", args=[anna.pk]) + "?edit=1", headers=HTMX).content.decode()
     assert 'class="person person-editing"' in form and "<html" not in form
     prefix = f"p{anna.pk}-"
-    data = {prefix + k: v for k, v in {"name": "Anna A", "email": "anna@example.com", "role": "signer", "order": 1,
-                                        "delivery": "email", "auth_view": "none", "auth_sign": "email_otp",
-                                        "document": document.pk, "page": 4, "x": 10, "y": 20}.items()}
+    data = {
+        prefix + k: v
+        for k, v in {
+            "name": "Anna A",
+            "email": "anna@example.com",
+            "role": "signer",
+            "order": 1,
+            "delivery": "email",
+            "auth_view": "none",
+            "auth_sign": "email_otp",
+            "document": document.pk,
+            "page": 4,
+            "x": 10,
+            "y": 20,
+        }.items()
+    }
     refused = client.post(reverse("participant_row", args=[anna.pk]), data, headers=HTMX)
     assert refused.status_code == 400 and "has 3 page(s)" in refused.content.decode()
     data[prefix + "page"] = 2
@@ -118,8 +144,9 @@ def test_send_with_problems_lists_each_one(sender_client, draft):
     assert draft.status == EnvelopeStatus.DRAFT
 
 
-def test_send_queues_and_the_detail_page_polls_until_sent(sender_client, draft, make_document,
-                                                         django_capture_on_commit_callbacks):
+def test_send_queues_and_the_detail_page_polls_until_sent(
+    sender_client, draft, make_document, django_capture_on_commit_callbacks
+):
     client, _ = sender_client
     make_document(draft)
     participant_add(envelope=draft, name="Anna", email="anna@example.com")
@@ -184,8 +211,9 @@ def test_list_pages_through_everything_once(member_client, make_envelope):
 
 
 @pytest.mark.parametrize("rows", [3, 30])
-def test_list_query_count_does_not_grow_with_rows(rows, member_client, make_envelope, make_participant,
-                                                  django_assert_max_num_queries):
+def test_list_query_count_does_not_grow_with_rows(
+    rows, member_client, make_envelope, make_participant, django_assert_max_num_queries
+):
     client, membership = member_client(role=Role.VIEWER)
     for n in range(rows):
         make_participant(make_envelope(org=membership.org))
@@ -193,8 +221,9 @@ def test_list_query_count_does_not_grow_with_rows(rows, member_client, make_enve
         client.get(reverse("envelope_list"))
 
 
-def test_detail_query_count_is_fixed(member_client, make_envelope, make_participant, make_document,
-                                     django_assert_max_num_queries):
+def test_detail_query_count_is_fixed(
+    member_client, make_envelope, make_participant, make_document, django_assert_max_num_queries
+):
     client, membership = member_client(role=Role.VIEWER)
     envelope = make_envelope(org=membership.org)
     for _ in range(5):
@@ -208,9 +237,58 @@ def test_bulk_void_reports_what_could_not_be_voided(sender_client, make_envelope
     client, membership = sender_client
     queued = make_envelope(org=membership.org, status=EnvelopeStatus.QUEUED, title="Queued one")
     done = make_envelope(org=membership.org, status=EnvelopeStatus.COMPLETED, title="Done one")
-    response = client.post(reverse("envelope_bulk"), {"ids": [queued.pk, done.pk], "action": "void",
-                                                       "reason": "Mistake"}, follow=True)
+    response = client.post(
+        reverse("envelope_bulk"), {"ids": [queued.pk, done.pk], "action": "void", "reason": "Mistake"}, follow=True
+    )
     html = response.content.decode()
     assert "Voided 1 envelope." in html and "Done one: A completed envelope cannot be voided." in html
     queued.refresh_from_db()
     assert queued.status == EnvelopeStatus.VOIDED
+
+
+def test_polling_returns_the_main_column_and_stops_when_nothing_is_pending(sender_client, make_envelope):
+    client, membership = sender_client
+    envelope = make_envelope(org=membership.org, status=EnvelopeStatus.QUEUED)
+    polled = client.get(reverse("envelope_status", args=[envelope.pk]), headers=HTMX).content.decode()
+    assert polled.strip().startswith('<div class="detail-main" id="detail-main"') and 'hx-trigger="every 2s"' in polled
+    assert "Audit trail" in polled and "Participants" in polled
+    Envelope.objects.filter(pk=envelope.pk).update(status=EnvelopeStatus.SENT)
+    assert "hx-trigger" not in client.get(reverse("envelope_status", args=[envelope.pk]), headers=HTMX).content.decode()
+
+
+def test_an_edited_page_link_starts_again_at_the_first_page(member_client, make_envelope):
+    import base64
+    import json
+
+    client, membership = member_client(role=Role.VIEWER)
+    make_envelope(org=membership.org, title="Only one")
+    for cursor in ["garbage", base64.urlsafe_b64encode(json.dumps(["abc", 1]).encode()).decode()]:
+        response = client.get(reverse("envelope_list"), {"after": cursor})
+        assert response.status_code == 200 and "Only one" in response.content.decode()
+
+
+def test_bulk_actions_do_not_redirect_to_other_sites(sender_client, make_envelope):
+    client, membership = sender_client
+    envelope = make_envelope(org=membership.org, status=EnvelopeStatus.QUEUED)
+    response = client.post(
+        reverse("envelope_bulk"),
+        {"ids": [envelope.pk], "action": "void", "reason": "x", "next": "https://evil.example/"},
+    )
+    assert response["Location"] == reverse("envelope_list")
+
+
+def test_htmx_edit_of_a_sent_envelope_sends_the_browser_to_its_page(sender_client, draft):
+    client, _ = sender_client
+    Envelope.objects.filter(pk=draft.pk).update(status=EnvelopeStatus.SENT)
+    response = client.post(reverse("envelope_settings", args=[draft.pk]), {"title": "x"}, headers=HTMX)
+    assert response["HX-Redirect"] == reverse("envelope_detail", args=[draft.pk])
+
+
+def test_settings_errors_without_javascript_show_the_whole_page(sender_client, draft):
+    client, _ = sender_client
+    response = client.post(
+        reverse("envelope_settings", args=[draft.pk]),
+        {"title": "", "language": "en", "reminder_first_after_days": 1, "reminder_every_days": 1, "reminder_max": 1},
+    )
+    html = response.content.decode()
+    assert response.status_code == 400 and "<html" in html and "This field is required." in html

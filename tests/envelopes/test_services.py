@@ -283,3 +283,37 @@ def test_settings_refuse_a_long_message_and_a_past_expiry(draft):
     envelope_update(envelope=draft, message="x" * 500, language="sv")
     draft.refresh_from_db()
     assert (len(draft.message), draft.language) == (500, "sv")
+
+
+def test_a_send_abandoned_by_a_dead_worker_is_taken_over_and_resumed(draft, fake_providers, settings):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from envelopes.models import Envelope
+
+    add(draft, "Anna", "anna@example.com")
+    envelope_send(envelope=draft, actor=None)
+    # The first worker claimed it, created the remote envelope, then died.
+    stale = timezone.now() - timedelta(seconds=settings.Q_CLUSTER["timeout"] + 120)
+    Envelope.objects.filter(pk=draft.pk).update(
+        status=EnvelopeStatus.SENDING, updated_at=stale, remote_state={"checkpoint": {"created": "mem-9"}}
+    )
+    fake_providers.remote["mem-9"] = {"status": "sent", "reminded": {}}
+    assert envelope_deliver(envelope_id=draft.pk) == "sent"
+    draft.refresh_from_db()
+    assert (draft.status, draft.remote_id) == (EnvelopeStatus.SENT, "mem-9")
+    # A fresh claim by a live worker is left alone.
+    Envelope.objects.filter(pk=draft.pk).update(status=EnvelopeStatus.SENDING, updated_at=timezone.now())
+    assert envelope_deliver(envelope_id=draft.pk).startswith("not queued")
+
+
+def test_an_envelope_whose_provider_is_gone_fails_with_a_readable_reason(draft, fake_providers):
+    add(draft, "Anna", "anna@example.com")
+    envelope_send(envelope=draft, actor=None)
+    from envelopes.models import Envelope
+
+    Envelope.objects.filter(pk=draft.pk).update(provider="retired")
+    assert envelope_deliver(envelope_id=draft.pk) == "failed"
+    draft.refresh_from_db()
+    assert "is not configured on this installation" in draft.last_error

@@ -21,8 +21,7 @@ def test_save_as_template_then_use_it(sender_client, make_document):
     envelope = envelope_create(org=membership.org, actor=membership.user, title="NDA", provider="memory")
     make_document(envelope, pages=2)
     participant_add(envelope=envelope, name="Customer", email="c@example.com")
-    response = client.post(reverse("envelope_save_template", args=[envelope.pk]), {"name": "Standard NDA"},
-                           follow=True)
+    response = client.post(reverse("envelope_save_template", args=[envelope.pk]), {"name": "Standard NDA"}, follow=True)
     assert "Saved as the template “Standard NDA”." in response.content.decode()
     template = Template.objects.get(org=membership.org)
 
@@ -46,21 +45,59 @@ def test_template_name_is_required(sender_client, make_envelope):
 def test_edit_defaults_and_roles(sender_client):
     client, membership = sender_client
     template = Template.objects.create(org=membership.org, name="Offer")
-    data = {"name": "Offer v2", "title": "Job offer", "message": "", "language": "sv", "expiry_days": 14,
-            "provider": "memory", "reminder_first_after_days": 2, "reminder_every_days": 2, "reminder_max": 1}
+    data = {
+        "name": "Offer v2",
+        "title": "Job offer",
+        "message": "",
+        "language": "sv",
+        "expiry_days": 14,
+        "provider": "memory",
+        "reminder_first_after_days": 2,
+        "reminder_every_days": 2,
+        "reminder_max": 1,
+    }
     client.post(reverse("template_edit", args=[template.pk]), data)
     template.refresh_from_db()
     assert (template.name, template.language, template.expiry_days) == ("Offer v2", "sv", 14)
 
-    page = client.post(reverse("template_role_new", args=[template.pk]),
-                       {"label": "", "role": "signer", "order": 1, "delivery": "email"}).content.decode()
+    page = client.post(
+        reverse("template_role_new", args=[template.pk]),
+        {"label": "", "role": "signer", "order": 1, "delivery": "email"},
+    ).content.decode()
     assert "This field is required." in page
-    client.post(reverse("template_role_new", args=[template.pk]),
-                {"label": "Candidate", "role": "signer", "order": 1, "delivery": "email"})
+    client.post(
+        reverse("template_role_new", args=[template.pk]),
+        {
+            "label": "Candidate",
+            "role": "signer",
+            "order": 1,
+            "delivery": "email",
+            "auth_view": "none",
+            "auth_sign": "email_otp",
+        },
+    )
     role = template.roles.get()
-    assert role.label == "Candidate"
+    assert (role.label, role.auth_sign) == ("Candidate", "email_otp")
     client.post(reverse("template_role_delete", args=[role.pk]))
     assert not template.roles.exists()
+
+
+def test_a_template_with_zero_day_expiry_is_refused_when_saved(sender_client):
+    client, membership = sender_client
+    template = Template.objects.create(org=membership.org, name="Offer")
+    data = {
+        "name": "Offer",
+        "title": "",
+        "message": "",
+        "language": "en",
+        "expiry_days": 0,
+        "provider": "",
+        "reminder_first_after_days": 1,
+        "reminder_every_days": 0,
+        "reminder_max": 1,
+    }
+    page = client.post(reverse("template_edit", args=[template.pk]), data).content.decode()
+    assert page.count("Ensure this value is greater than or equal to 1.") == 2
 
 
 def test_viewer_sees_templates_but_cannot_use_them(member_client):
