@@ -190,6 +190,9 @@ class Envelope(ReminderPolicy):
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(auto_now=True)
+    # The completed envelope as the provider returns it (sealed, for the built-in provider).
+    signed_file = models.FileField(upload_to="signed/", max_length=300, blank=True)
+    signed_sha256 = models.CharField(max_length=64, blank=True)
     # Head of the audit chain, kept here so appending needs no scan of the events.
     last_event_hash = models.CharField(max_length=64, blank=True)
 

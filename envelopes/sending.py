@@ -34,6 +34,7 @@ from providers.registry import provider_class, provider_exists
 
 log = logging.getLogger(__name__)
 RETRY_AFTER_SECONDS = 60
+UNEXPECTED = "Sending failed because of an error on our side. Try again; if it fails again, tell your administrator."
 
 DELIVERY_NEEDS = {
     Delivery.SMS: Capability.SMS,
@@ -112,8 +113,11 @@ def send_request_for(envelope: Envelope) -> SendRequest:
             fields_by_person.setdefault(box.participant_id, []).append(
                 FieldSpec(str(document.pk), box.page, box.x, box.y, box.width, box.height)
             )
+    sender = envelope.created_by
     return SendRequest(
         envelope_ref=str(envelope.pk),
+        sender_name=sender.display_name if sender else "",
+        sender_email=sender.email if sender else "",
         title=envelope.title,
         message=envelope.message,
         language=envelope.language,
@@ -197,6 +201,13 @@ def envelope_deliver(*, envelope_id: int) -> str:
             return "failed"
         send_later(envelope.pk, seconds=exc.retry_after or RETRY_AFTER_SECONDS)
         return "will retry"
+    except Exception:
+        # A bug or an outage we did not foresee: the envelope must not sit in "sending" unseen.
+        log.exception("envelope %s: send crashed", envelope.pk)
+        envelope_transition(
+            envelope=envelope, to=EnvelopeStatus.FAILED, last_error=UNEXPECTED, data={"error": UNEXPECTED}
+        )
+        raise
     _record_sent(envelope, remote)
     return "sent"
 

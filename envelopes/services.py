@@ -28,9 +28,12 @@ from envelopes.sending import provider_for, send_problems
 from envelopes.states import TERMINAL, envelope_transition
 from portal.models import Organization
 from providers.base import Capability, ProviderError
+from providers.registry import provider_exists
 
 log = logging.getLogger(__name__)
 
+# Paraph's own signing works with no account, so a new envelope starts with it.
+DEFAULT_PROVIDER = "builtin"
 SETTINGS_FIELDS = (
     "title",
     "message",
@@ -48,7 +51,7 @@ def envelope_create(*, org: Organization, actor, title: str = "", provider: str 
     envelope = Envelope.objects.create(
         org=org,
         title=title.strip() or "Untitled envelope",
-        provider=provider,
+        provider=provider or (DEFAULT_PROVIDER if provider_exists(DEFAULT_PROVIDER) else ""),
         created_by=actor,
         expires_at=timezone.now() + timedelta(days=org.default_expiry_days),
         reminder_first_after_days=org.reminder_first_after_days,

@@ -21,6 +21,7 @@ urlpatterns = [
     path("envelopes/<int:envelope_id>/duplicate/", detail.envelope_duplicate_view, name="envelope_duplicate"),
     path("envelopes/<int:envelope_id>/save-as-template/", detail.envelope_save_template, name="envelope_save_template"),
     path("envelopes/<int:envelope_id>/delete/", detail.envelope_delete_view, name="envelope_delete"),
+    path("envelopes/<int:envelope_id>/signed.pdf", documents.envelope_signed_file, name="envelope_signed_file"),
     path("envelopes/documents/<int:document_id>/", documents.document_file, name="document_file"),
     path(
         "envelopes/documents/<int:document_id>/pages/<int:page>.png",

@@ -97,6 +97,8 @@ class SendRequest:
     expires_at: datetime | None
     documents: tuple[DocumentSpec, ...]
     participants: tuple[ParticipantSpec, ...]
+    sender_name: str = ""
+    sender_email: str = ""  # told of declines and completion where the provider sends such notices
 
 
 @dataclass

@@ -9,7 +9,9 @@ from django.utils.module_loading import import_string
 from providers.base import Provider
 
 # Each provider's issue adds its line here.
-PROVIDERS: dict[str, str] = {}
+PROVIDERS: dict[str, str] = {
+    "builtin": "providers.builtin.provider.BuiltinProvider",
+}
 
 
 @cache

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import ipaddress
 import itertools
 import os
@@ -9,9 +10,12 @@ import socket
 
 import pytest
 from allauth.account.models import EmailAddress
+from django.core.files.base import ContentFile
 
+from envelopes.models import Document, Envelope, EnvelopeStatus, Participant, ParticipantRole
 from portal.models import Membership, Organization, Role, User
 from portal.services import organization_create
+from tests.envelopes.pdfs import make_pdf
 
 PASSWORD = "correct-horse-battery-staple"
 # Set for the test process only (see tests/browser/conftest.py); a server or worker must not inherit it.
@@ -112,3 +116,44 @@ def fake_providers(monkeypatch):
     MemoryProvider.reset()
     yield MemoryProvider
     MemoryProvider.reset()
+
+
+@pytest.fixture
+def make_envelope(db, make_org):
+    def make(org=None, status: str = EnvelopeStatus.DRAFT, title: str | None = None, **fields) -> Envelope:
+        return Envelope.objects.create(
+            org=org or make_org(), status=status, title=title or f"Agreement {next(_counter)}", **fields
+        )
+
+    return make
+
+
+@pytest.fixture
+def make_participant(db):
+    def make(envelope: Envelope, role: str = ParticipantRole.SIGNER, order: int = 1, **fields) -> Participant:
+        n = next(_counter)
+        fields.setdefault("name", f"Person {n}")
+        fields.setdefault("email", f"person{n}@example.com")
+        fields.setdefault("position", envelope.participants.count())
+        return Participant.objects.create(envelope=envelope, role=role, order=order, **fields)
+
+    return make
+
+
+@pytest.fixture
+def make_document(db):
+    def make(envelope: Envelope, pages: int = 1, name: str | None = None, **fields) -> Document:
+        content = make_pdf(pages)
+        document = Document(
+            envelope=envelope,
+            name=name or f"contract-{next(_counter)}.pdf",
+            sha256=hashlib.sha256(content).hexdigest(),
+            size=len(content),
+            page_count=pages,
+            position=envelope.documents.count(),
+            **fields,
+        )
+        document.file.save(document.name, ContentFile(content), save=True)
+        return document
+
+    return make

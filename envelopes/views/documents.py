@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from django.http import FileResponse, Http404, HttpResponse
 
-from envelopes.documents import PAGE_WIDTH_DEFAULT, PAGE_WIDTH_MAX, PAGE_WIDTH_MIN, pdf_page_png
-from envelopes.models import Document
+from envelopes.models import Document, Envelope
+from portal.pdfpages import PAGE_WIDTH_DEFAULT, PAGE_WIDTH_MAX, PAGE_WIDTH_MIN, pdf_page_png
 from portal.roles import role_required
 from portal.tenancy import org_get_or_404
 
@@ -58,3 +58,20 @@ def _requested_width(request) -> int:
     except ValueError:
         width = PAGE_WIDTH_DEFAULT
     return max(PAGE_WIDTH_MIN, min(PAGE_WIDTH_MAX, width))
+
+
+@role_required("view")
+def envelope_signed_file(request, envelope_id: int):
+    """The completed envelope's signed PDF, for members of the owning organization."""
+    envelope = org_get_or_404(Envelope, request.org, pk=envelope_id)
+    if not envelope.signed_file:
+        raise Http404("This envelope has no signed PDF yet.")
+    try:
+        signed = envelope.signed_file.open("rb")
+    except FileNotFoundError:
+        raise Http404(FILE_GONE) from None
+    response = FileResponse(
+        signed, content_type="application/pdf", as_attachment=True, filename=f"{envelope.title} (signed).pdf"
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    return response

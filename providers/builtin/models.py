@@ -11,8 +11,6 @@ import uuid
 from django.db import models
 from django.utils import timezone
 
-from portal.models import Organization
-
 
 class RequestStatus(models.TextChoices):
     SENT = "sent", "Out for signature"
@@ -33,13 +31,13 @@ class SignerStatus(models.TextChoices):
 
 class SigningRequest(models.Model):
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
-    org = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+")
     envelope_ref = models.CharField(max_length=40)
     title = models.CharField(max_length=200)
     message = models.TextField(blank=True)
     language = models.CharField(max_length=5, default="en")
     expires_at = models.DateTimeField(null=True, blank=True)
     notify_email = models.EmailField(blank=True, help_text="The sender, told of declines and completion.")
+    notify_name = models.CharField(max_length=200, blank=True)
     status = models.CharField(max_length=10, choices=RequestStatus.choices, default=RequestStatus.SENT)
     created_at = models.DateTimeField(default=timezone.now)
     completed_at = models.DateTimeField(null=True, blank=True)
@@ -61,6 +59,7 @@ class SigningDocument(models.Model):
     file = models.FileField(upload_to="builtin/originals/", max_length=300)
     sha256 = models.CharField(max_length=64)
     page_count = models.PositiveIntegerField()
+    page_sizes = models.JSONField(default=list, help_text="[width, height] of each page in PDF points.")
     position = models.PositiveSmallIntegerField(default=0)
 
     class Meta:
@@ -81,8 +80,10 @@ class Signer(models.Model):
     auth_sign = models.CharField(max_length=20, default="none")
     fields = models.JSONField(default=list, blank=True, help_text="Signature boxes: document ref, page, x, y, w, h.")
     status = models.CharField(max_length=10, choices=SignerStatus.choices, default=SignerStatus.WAITING)
-    # The signing link carries a token; only its hash is kept. Cleared (revoked) on void or a
-    # contact change.
+    # The signing link's token is an HMAC of the signer and this nonce, so the same link can be
+    # e-mailed again (reminders) without storing it; only its hash is looked up. A new nonce (or
+    # none) revokes the link: on void and when the contact changes.
+    token_nonce = models.CharField(max_length=32, blank=True)
     token_hash = models.CharField(max_length=64, unique=True, null=True, blank=True)
     invited_at = models.DateTimeField(null=True, blank=True)
     opened_at = models.DateTimeField(null=True, blank=True)

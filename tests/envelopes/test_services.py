@@ -317,3 +317,13 @@ def test_an_envelope_whose_provider_is_gone_fails_with_a_readable_reason(draft, 
     assert envelope_deliver(envelope_id=draft.pk) == "failed"
     draft.refresh_from_db()
     assert "is not configured on this installation" in draft.last_error
+
+
+def test_an_unexpected_crash_while_sending_fails_the_envelope_visibly(draft, fake_providers):
+    add(draft, "Anna", "anna@example.com")
+    fake_providers.fail_next.append(RuntimeError("bug"))
+    envelope_send(envelope=draft, actor=None)
+    with pytest.raises(RuntimeError):
+        envelope_deliver(envelope_id=draft.pk)
+    draft.refresh_from_db()
+    assert draft.status == EnvelopeStatus.FAILED and "error on our side" in draft.last_error

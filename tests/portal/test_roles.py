@@ -14,7 +14,16 @@ ROLES = [Role.VIEWER, Role.SENDER, Role.ADMIN, Role.OWNER]
 
 # Pages for signed-in people that need no organization, or that are reached by a secret link.
 NO_ORG_NEEDED = {"home", "welcome", "organization_new", "organization_switch", "invitation_accept", "invitation_join"}
-OPEN_TO_ALL = {"health"}
+OPEN_TO_ALL = {
+    "health",
+    "builtin_sign",
+    "builtin_code",
+    "builtin_act",
+    "builtin_page",
+    "builtin_attachment",
+    "builtin_download",
+    "verify_pdf",
+}
 
 
 def test_every_portal_page_declares_the_action_it_needs():

@@ -18,7 +18,15 @@ from tests.envelopes.pdfs import make_pdf
 from tests.urlwalk import portal_url_patterns
 
 # URLs reached by a secret in the link rather than by membership.
-PUBLIC_BY_TOKEN = {"invitation_accept"}
+PUBLIC_BY_TOKEN = {
+    "invitation_accept",
+    "builtin_sign",
+    "builtin_code",
+    "builtin_act",
+    "builtin_page",
+    "builtin_attachment",
+    "builtin_download",
+}
 
 
 @dataclass

@@ -30,6 +30,8 @@ class Command(BaseCommand):
         signal.signal(signal.SIGINT, _interrupt)
         signal.signal(signal.SIGTERM, _interrupt)
         manage = [sys.executable, "manage.py"]
+        # Links in e-mails (invitations, signing links) must point at the port actually served.
+        os.environ.setdefault("SITE_URL", f"http://{host}:{port}")
         # Each child leads its own process group, so that this command alone decides how they
         # stop: the worker shuts down cleanly on SIGINT to its group, but can hang when its
         # processes receive SIGTERM all at once.

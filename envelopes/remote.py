@@ -1,0 +1,74 @@
+"""Applying what providers report (webhooks, polls, the built-in signing page) to envelopes.
+
+Everything goes through the state machine, so a late, repeated or out-of-order event never moves
+a status backwards or records an event twice.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+
+from django.core.files.base import ContentFile
+
+from envelopes.models import Envelope, EnvelopeStatus, EventSource, Participant
+from envelopes.sending import provider_for
+from envelopes.states import envelope_transition, participant_transition
+from providers.base import ProviderError, RemoteEvent
+
+log = logging.getLogger(__name__)
+
+PARTICIPANT_FIELDS = {"declined": lambda event: {"decline_reason": event.data.get("reason", "")[:500]}}
+
+
+def remote_events_apply(*, provider: str, events: list[RemoteEvent]) -> int:
+    """Applies each event to its envelope; returns how many changed something."""
+    changed = 0
+    for event in events:
+        envelope = Envelope.objects.filter(provider=provider, remote_id=event.remote_id).first()
+        if envelope is None:
+            log.warning("provider %s: event %s for an unknown envelope", provider, event.event_id)
+            continue
+        changed += _apply(envelope, event)
+    return changed
+
+
+def _apply(envelope: Envelope, event: RemoteEvent) -> bool:
+    scope, _, to = event.kind.partition(".")
+    common = {"source": EventSource.PROVIDER, "remote_event_id": event.event_id, "at": event.occurred_at}
+    if scope == "participant":
+        participant = Participant.objects.filter(envelope=envelope, pk=event.participant_ref or 0).first()
+        if participant is None:
+            return False
+        extra = PARTICIPANT_FIELDS.get(to, lambda e: {})(event)
+        data = {k: v for k, v in event.data.items() if k in ("ip", "user_agent", "method", "reason")}
+        return participant_transition(participant=participant, to=to, data=data, **common, **extra)
+    if scope == "envelope":
+        moved = envelope_transition(envelope=envelope, to=to, data=dict(event.data), **common)
+        if moved and to == EnvelopeStatus.COMPLETED:
+            signed_copy_fetch(envelope)
+        return moved
+    return False
+
+
+def signed_copy_fetch(envelope: Envelope) -> None:
+    """Keeps the provider's signed PDF with the envelope (one file: the provider's final document)."""
+    try:
+        files = provider_for(envelope).download_signed(envelope.remote_id)
+    except ProviderError as exc:
+        log.warning("envelope %s: signed PDF not fetched: %s", envelope.pk, exc.message)
+        return
+    if files:
+        content = files[0].content
+        envelope.signed_file.save(f"{envelope.pk}-signed.pdf", ContentFile(content), save=False)
+        envelope.signed_sha256 = hashlib.sha256(content).hexdigest()
+        envelope.save(update_fields=["signed_file", "signed_sha256"])
+
+
+def audit_head(*, provider: str, remote_id: str) -> str:
+    return (
+        Envelope.objects.filter(provider=provider, remote_id=remote_id)
+        .values_list("last_event_hash", flat=True)
+        .first()
+        or ""
+    )

@@ -1,0 +1,341 @@
+"""What happens in a built-in signing request: creating it, inviting each group in turn, opening,
+one-time codes, signing, approving, declining, voiding, reminding and completing.
+
+Every change is reported to the envelope domain as RemoteEvents (after the transaction commits),
+exactly as an external provider's webhook would report it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import logging
+import secrets
+import uuid
+from datetime import timedelta
+from pathlib import Path
+
+from django.core.exceptions import ValidationError
+from django.core.files.base import ContentFile
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+from pypdf import PdfReader
+
+from providers.base import ParticipantSpec, RemindResult, RemoteEvent, SendRequest
+from providers.builtin import emails
+from providers.builtin.links import signer_issue_link, signer_revoke_link
+from providers.builtin.models import RequestStatus, Signer, SignerStatus, SigningDocument, SigningRequest
+from providers.signals import remote_events
+
+log = logging.getLogger(__name__)
+
+PROVIDER_ID = "builtin"
+CODE_ATTEMPTS = 5
+CODE_VALID = timedelta(minutes=10)
+REMINDER_COOLDOWN = timedelta(hours=1)
+OPEN = (SignerStatus.INVITED, SignerStatus.OPENED)
+DONE = (SignerStatus.SIGNED, SignerStatus.APPROVED)
+
+
+class SigningRefused(ValidationError):
+    """A signing-page action that cannot happen, with the sentence to show the signer."""
+
+
+# --- Reporting back ---------------------------------------------------------------------------
+
+
+def _event(request: SigningRequest, kind: str, signer: Signer | None = None, **data) -> RemoteEvent:
+    return RemoteEvent(
+        event_id=uuid.uuid4().hex,
+        remote_id=str(request.pk),
+        kind=kind,
+        occurred_at=timezone.now(),
+        participant_ref=signer.ref if signer else None,
+        data=data,
+    )
+
+
+def _report(*events: RemoteEvent) -> None:
+    """Delivers the events once the current transaction has committed (never for a rolled-back change)."""
+    transaction.on_commit(lambda: remote_events.send(sender=SigningRequest, provider=PROVIDER_ID, events=list(events)))
+
+
+# --- Creating and inviting --------------------------------------------------------------------
+
+
+def _page_sizes(path: str) -> list[list[float]]:
+    reader = PdfReader(path)
+    return [[float(page.mediabox.width), float(page.mediabox.height)] for page in reader.pages]
+
+
+@transaction.atomic
+def request_create(send: SendRequest) -> SigningRequest:
+    """Keeps its own copy of the documents and participants, then invites the first group."""
+    request = SigningRequest.objects.create(
+        envelope_ref=send.envelope_ref,
+        title=send.title,
+        message=send.message,
+        language=send.language,
+        expires_at=send.expires_at,
+        notify_email=send.sender_email,
+        notify_name=send.sender_name,
+    )
+    for position, spec in enumerate(send.documents):
+        document = SigningDocument(
+            request=request,
+            ref=spec.ref,
+            name=spec.name,
+            kind=spec.kind,
+            sha256=spec.sha256,
+            page_count=spec.page_count,
+            page_sizes=_page_sizes(spec.path),
+            position=position,
+        )
+        document.file.save(spec.name, ContentFile(Path(spec.path).read_bytes()), save=True)
+    for spec in send.participants:
+        Signer.objects.create(request=request, **_signer_fields(spec))
+    invite_due(request, report=False)
+    return request
+
+
+def _signer_fields(spec: ParticipantSpec) -> dict:
+    return {
+        "ref": spec.ref,
+        "name": spec.name,
+        "email": spec.email,
+        "role": spec.role,
+        "order": spec.order,
+        "auth_view": spec.auth_view,
+        "auth_sign": spec.auth_sign,
+        "fields": [
+            {"document_ref": f.document_ref, "page": f.page, "x": f.x, "y": f.y, "width": f.width, "height": f.height}
+            for f in spec.fields
+        ],
+    }
+
+
+def _finished(signer: Signer) -> bool:
+    """Viewers do not hold anyone up once they have their link."""
+    if signer.role == "viewer":
+        return signer.status != SignerStatus.WAITING
+    return signer.status in DONE
+
+
+def invite_due(request: SigningRequest, *, report: bool = True) -> list[Signer]:
+    """Invites the next group once every earlier one has finished; returns who was invited.
+    Called with the request locked (or inside its creation), so two last signatures of a group
+    racing each other invite the next group once."""
+    signers = list(request.signers.all())
+    pending = sorted({s.order for s in signers if not _finished(s)})
+    if not pending:
+        return []
+    current = pending[0]
+    invited = []
+    for signer in signers:
+        if signer.order == current and signer.status == SignerStatus.WAITING:
+            signer.status, signer.invited_at = SignerStatus.INVITED, timezone.now()
+            signer.save(update_fields=["status", "invited_at"])
+            signer_issue_link(signer)
+            invited.append(signer)
+    for signer in invited:
+        transaction.on_commit(lambda signer=signer: emails.invitation_send(signer))
+    if report and invited:
+        _report(*(_event(request, "participant.invited", s) for s in invited))
+    return invited
+
+
+# --- The signing page -------------------------------------------------------------------------
+
+
+def signer_problem(signer: Signer) -> str | None:
+    """Why this signer's link shows no documents right now, or None."""
+    request = signer.request
+    if request.status == RequestStatus.VOIDED:
+        return "This envelope is no longer available. The sender cancelled it."
+    if request.status == RequestStatus.DECLINED:
+        return "This envelope is no longer available: someone declined to sign it."
+    if request.status == RequestStatus.EXPIRED or (request.expires_at and request.expires_at <= timezone.now()):
+        return "This link has expired. Ask the sender to send the envelope again."
+    if signer.status == SignerStatus.WAITING:
+        return "It is not your turn yet. You will get an e-mail when it is."
+    return None
+
+
+def needs_code(signer: Signer, *, to_sign: bool = False) -> bool:
+    method = signer.auth_sign if to_sign else signer.auth_view
+    return method == "email_otp" and signer.otp_verified_at is None
+
+
+@transaction.atomic
+def signer_open(signer: Signer, *, ip: str | None, user_agent: str) -> None:
+    """The first visit counts as opened (once)."""
+    opened = Signer.objects.filter(pk=signer.pk, status=SignerStatus.INVITED).update(
+        status=SignerStatus.OPENED, opened_at=timezone.now(), ip=ip, user_agent=user_agent[:300]
+    )
+    if opened:
+        signer.refresh_from_db()
+        _report(_event(signer.request, "participant.opened", signer, ip=ip, user_agent=user_agent[:300]))
+
+
+def _code_digest(signer: Signer, code: str) -> str:
+    return hmac.new(signer.token_nonce.encode(), code.encode(), hashlib.sha256).hexdigest()
+
+
+def code_issue(signer: Signer) -> None:
+    """E-mails a fresh six-digit code (the previous one stops working)."""
+    if signer.otp_attempts >= CODE_ATTEMPTS:
+        raise SigningRefused("Too many wrong codes. Ask the sender to send you a new link.")
+    code = f"{secrets.randbelow(10**6):06d}"
+    signer.otp_hash, signer.otp_expires_at = _code_digest(signer, code), timezone.now() + CODE_VALID
+    signer.save(update_fields=["otp_hash", "otp_expires_at"])
+    emails.code_send(signer, code)
+
+
+def code_check(signer: Signer, code: str) -> None:
+    """Accepts the code or raises SigningRefused; five wrong codes lock the link. A wrong attempt is
+    counted with one atomic update, so parallel guesses cannot get past the limit."""
+    signer.refresh_from_db()
+    if signer.otp_attempts >= CODE_ATTEMPTS:
+        raise SigningRefused("Too many wrong codes. Ask the sender to send you a new link.")
+    if not signer.otp_hash or signer.otp_expires_at is None or signer.otp_expires_at <= timezone.now():
+        raise SigningRefused("The code has expired. Send yourself a new one.")
+    if not hmac.compare_digest(signer.otp_hash, _code_digest(signer, (code or "").strip())):
+        Signer.objects.filter(pk=signer.pk).update(otp_attempts=F("otp_attempts") + 1)
+        signer.refresh_from_db()
+        left = CODE_ATTEMPTS - signer.otp_attempts
+        if left <= 0:
+            raise SigningRefused("Too many wrong codes. Ask the sender to send you a new link.")
+        raise SigningRefused(f"That code is not right. {left} attempt{'s' if left != 1 else ''} left.")
+    Signer.objects.filter(pk=signer.pk).update(otp_verified_at=timezone.now(), otp_hash="")
+
+
+def _claim(signer: Signer, to: str, **fields) -> None:
+    """Compare-and-set from invited/opened: of two tabs submitting at once, one wins."""
+    problem = signer_problem(signer)
+    if problem:
+        raise SigningRefused(problem)
+    won = Signer.objects.filter(pk=signer.pk, status__in=OPEN).update(status=to, **fields)
+    if won != 1:
+        raise SigningRefused("You have already answered this envelope; nothing more is needed.")
+    signer.refresh_from_db()
+
+
+def _lock(request: SigningRequest) -> SigningRequest:
+    return SigningRequest.objects.select_for_update().get(pk=request.pk)
+
+
+@transaction.atomic
+def signer_sign(signer: Signer, *, signature_png: bytes, method: str, ip: str | None, user_agent: str) -> None:
+    """Records the signature and moves the envelope on: the next group, or completion."""
+    if signer.role != "signer":
+        raise SigningRefused("You are asked to approve or view this envelope, not to sign it.")
+    if needs_code(signer, to_sign=True):
+        raise SigningRefused("Confirm the code we e-mailed you before signing.")
+    request = _lock(signer.request)
+    _claim(
+        signer,
+        SignerStatus.SIGNED,
+        signed_at=timezone.now(),
+        signature_png=signature_png,
+        signature_method=method,
+        ip=ip,
+        user_agent=user_agent[:300],
+    )
+    _report(_event(request, "participant.signed", signer, ip=ip, user_agent=user_agent[:300], method=method))
+    _advance(request)
+
+
+@transaction.atomic
+def signer_approve(signer: Signer, *, ip: str | None, user_agent: str) -> None:
+    if signer.role != "approver":
+        raise SigningRefused("You are asked to sign or view this envelope, not to approve it.")
+    request = _lock(signer.request)
+    _claim(signer, SignerStatus.APPROVED, signed_at=timezone.now(), ip=ip, user_agent=user_agent[:300])
+    _report(_event(request, "participant.approved", signer, ip=ip, user_agent=user_agent[:300]))
+    _advance(request)
+
+
+def _advance(request: SigningRequest) -> None:
+    if invite_due(request):
+        return
+    if all(_finished(s) for s in request.signers.all()):
+        from django_q.tasks import async_task
+
+        transaction.on_commit(
+            lambda: async_task(
+                "providers.builtin.tasks.finalize_request",
+                str(request.pk),
+                task_name=f"seal signing request {request.pk}",
+            )
+        )
+
+
+@transaction.atomic
+def signer_decline(signer: Signer, *, reason: str, ip: str | None, user_agent: str) -> None:
+    """Ends the envelope as declined and tells the sender and those who signed before."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise SigningRefused("Tell the sender why you decline; they will read it.")
+    request = _lock(signer.request)
+    _claim(
+        signer,
+        SignerStatus.DECLINED,
+        declined_at=timezone.now(),
+        decline_reason=reason[:500],
+        ip=ip,
+        user_agent=user_agent[:300],
+    )
+    SigningRequest.objects.filter(pk=request.pk).update(status=RequestStatus.DECLINED)
+    request.status = RequestStatus.DECLINED
+    for other in request.signers.exclude(pk=signer.pk).exclude(token_nonce=""):
+        signer_revoke_link(other)
+    _report(_event(request, "participant.declined", signer, reason=reason), _event(request, "envelope.declined"))
+    transaction.on_commit(lambda: emails.declined_notify(request, signer))
+
+
+# --- Asked by the envelope domain through the provider interface ------------------------------
+
+
+@transaction.atomic
+def request_void(request: SigningRequest) -> None:
+    """Every link stops working ("This envelope is no longer available")."""
+    request = _lock(request)
+    if request.status in (RequestStatus.COMPLETED,):
+        raise SigningRefused("This envelope is already complete.")
+    SigningRequest.objects.filter(pk=request.pk).update(status=RequestStatus.VOIDED)
+    for signer in request.signers.exclude(token_nonce=""):
+        signer_revoke_link(signer)
+
+
+def request_remind(request: SigningRequest, refs: list[str]) -> RemindResult:
+    """Sends the same link again to each due signer, at most once an hour."""
+    now = timezone.now()
+    reminded, refused = [], {}
+    for signer in request.signers.filter(ref__in=refs):
+        if signer.status not in OPEN or not signer.token_nonce:
+            refused[signer.ref] = "has nothing to do right now."
+            continue
+        if signer.last_reminded_at and now - signer.last_reminded_at < REMINDER_COOLDOWN:
+            wait = int((signer.last_reminded_at + REMINDER_COOLDOWN - now).total_seconds() // 60) + 1
+            refused[signer.ref] = f"was reminded less than an hour ago; next possible in {wait} minutes."
+            continue
+        Signer.objects.filter(pk=signer.pk).update(last_reminded_at=now)
+        emails.invitation_send(signer, reminder=True)
+        reminded.append(signer.ref)
+    return RemindResult(reminded=tuple(reminded), not_reminded=refused, next_possible_at=now + REMINDER_COOLDOWN)
+
+
+@transaction.atomic
+def signer_change_contact(request: SigningRequest, spec: ParticipantSpec) -> Signer:
+    """New contact details: the old link stops working and, if it is their turn, a new one is sent."""
+    signer = Signer.objects.select_for_update().get(request=request, ref=spec.ref)
+    signer.name, signer.email = spec.name, spec.email
+    signer.otp_verified_at, signer.otp_attempts, signer.otp_hash = None, 0, ""
+    signer.save(update_fields=["name", "email", "otp_verified_at", "otp_attempts", "otp_hash"])
+    if signer.status in OPEN:
+        signer_issue_link(signer)
+        transaction.on_commit(lambda: emails.invitation_send(signer))
+    else:
+        signer_revoke_link(signer)
+    return signer
