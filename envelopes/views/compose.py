@@ -46,6 +46,14 @@ def _draft_or_detail(request, envelope: Envelope):
     return redirect("envelope_detail", envelope_id=envelope.pk)
 
 
+def _try(request, action) -> None:
+    """Runs a service call; a refusal becomes a message, and the section is shown again either way."""
+    try:
+        action()
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+
+
 def _apply_errors(form, error: ValidationError) -> None:
     if hasattr(error, "error_dict"):
         for field, errors in error.message_dict.items():
@@ -162,10 +170,7 @@ def document_move(request, document_id: int):
     target = index + (1 if request.POST.get("direction") == "down" else -1)
     if 0 <= target < len(ids):
         ids[index], ids[target] = ids[target], ids[index]
-        try:
-            document_reorder(envelope=envelope, ordered_ids=ids, actor=request.user)
-        except ValidationError as exc:
-            messages.error(request, " ".join(exc.messages))
+        _try(request, lambda: document_reorder(envelope=envelope, ordered_ids=ids, actor=request.user))
     return _section_or_page(request, envelope, "documents")
 
 
@@ -174,10 +179,7 @@ def document_move(request, document_id: int):
 def document_delete(request, document_id: int):
     document = org_get_or_404(Document, request.org, pk=document_id)
     envelope = document.envelope
-    try:
-        document_remove(document=document, actor=request.user)
-    except ValidationError as exc:
-        messages.error(request, " ".join(exc.messages))
+    _try(request, lambda: document_remove(document=document, actor=request.user))
     return _section_or_page(request, envelope, "documents")
 
 
@@ -277,10 +279,8 @@ def _save_participant(participant: Participant, actor, data: dict, placement: Pl
 @require_POST
 def participant_reorder(request, participant_id: int):
     participant = org_get_or_404(Participant, request.org, pk=participant_id)
-    try:
-        participant_move(participant=participant, offset=1 if request.POST.get("direction") == "down" else -1)
-    except ValidationError as exc:
-        messages.error(request, " ".join(exc.messages))
+    offset = 1 if request.POST.get("direction") == "down" else -1
+    _try(request, lambda: participant_move(participant=participant, offset=offset))
     return _section_or_page(request, participant.envelope, "participants")
 
 
@@ -289,10 +289,7 @@ def participant_reorder(request, participant_id: int):
 def participant_delete(request, participant_id: int):
     participant = org_get_or_404(Participant, request.org, pk=participant_id)
     envelope = participant.envelope
-    try:
-        participant_remove(participant=participant, actor=request.user)
-    except ValidationError as exc:
-        messages.error(request, " ".join(exc.messages))
+    _try(request, lambda: participant_remove(participant=participant, actor=request.user))
     return _section_or_page(request, envelope, "participants")
 
 

@@ -286,10 +286,9 @@ def signer_decline(signer: Signer, *, reason: str, ip: str | None, user_agent: s
         ip=ip,
         user_agent=user_agent[:300],
     )
+    # Every link now leads to "no longer available" (signer_problem), which is kinder than a dead link.
     SigningRequest.objects.filter(pk=request.pk).update(status=RequestStatus.DECLINED)
     request.status = RequestStatus.DECLINED
-    for other in request.signers.exclude(pk=signer.pk).exclude(token_nonce=""):
-        signer_revoke_link(other)
     _report(_event(request, "participant.declined", signer, reason=reason), _event(request, "envelope.declined"))
     transaction.on_commit(lambda: emails.declined_notify(request, signer))
 
@@ -299,13 +298,11 @@ def signer_decline(signer: Signer, *, reason: str, ip: str | None, user_agent: s
 
 @transaction.atomic
 def request_void(request: SigningRequest) -> None:
-    """Every link stops working ("This envelope is no longer available")."""
+    """Every link stops working: each one now shows "This envelope is no longer available"."""
     request = _lock(request)
     if request.status in (RequestStatus.COMPLETED,):
         raise SigningRefused("This envelope is already complete.")
     SigningRequest.objects.filter(pk=request.pk).update(status=RequestStatus.VOIDED)
-    for signer in request.signers.exclude(token_nonce=""):
-        signer_revoke_link(signer)
 
 
 def request_remind(request: SigningRequest, refs: list[str]) -> RemindResult:

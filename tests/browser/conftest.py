@@ -40,3 +40,16 @@ def console_errors(page):
     page.on("console", lambda message: errors.append(message.text) if message.type == "error" else None)
     page.on("pageerror", lambda error: errors.append(str(error)))
     return errors
+
+
+def compose_add_participant(page, name: str, email: str) -> None:
+    """On the compose page: opens "Add a participant" if needed, fills it in and waits for the row."""
+    from playwright.sync_api import expect
+
+    details = page.locator("details.add-person")
+    if details.get_attribute("open") is None:
+        details.locator("summary").click()
+    page.get_by_label("Name").fill(name)
+    page.get_by_label("E-mail", exact=True).fill(email)
+    page.get_by_role("button", name="Add participant").click()
+    expect(page.locator("#participants").get_by_text(email)).to_be_visible()

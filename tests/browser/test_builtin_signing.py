@@ -12,6 +12,7 @@ from django_q.conf import Conf
 from playwright.sync_api import expect
 
 from portal.models import Role
+from tests.browser.conftest import compose_add_participant
 from tests.conftest import PASSWORD
 from tests.envelopes.pdfs import make_pdf
 
@@ -21,16 +22,6 @@ LINK = re.compile(r"https?://[^/\s]+(/sign/[\w-]+/)")
 
 def link_for(email: str) -> str:
     return next(LINK.search(m.body).group(1) for m in reversed(mail.outbox) if email in m.to and LINK.search(m.body))
-
-
-def add_participant(page, name: str, email: str) -> None:
-    details = page.locator("details.add-person")
-    if details.get_attribute("open") is None:
-        details.locator("summary").click()
-    page.get_by_label("Name").fill(name)
-    page.get_by_label("E-mail", exact=True).fill(email)
-    page.get_by_role("button", name="Add participant").click()
-    expect(page.locator("#participants").get_by_text(email)).to_be_visible()
 
 
 def test_send_sign_twice_and_download_the_sealed_pdf(
@@ -55,8 +46,8 @@ def test_send_sign_twice_and_download_the_sealed_pdf(
     expect(page.locator("#settings").get_by_text("Saved")).to_be_visible()
     page.locator("#upload-files").set_input_files(str(contract))
     expect(page.locator("#documents").get_by_text("contract.pdf")).to_be_visible()
-    add_participant(page, "Anna Andersson", "anna@example.com")
-    add_participant(page, "Bo Berg", "bo@example.com")
+    compose_add_participant(page, "Anna Andersson", "anna@example.com")
+    compose_add_participant(page, "Bo Berg", "bo@example.com")
     page.get_by_text("One after another").click()
     expect(page.locator("#participants .order-badge")).to_have_text(["1", "2"])
     expect(page.locator("#summary")).to_contain_text("Anna Andersson signs first, then Bo Berg signs.")

@@ -7,20 +7,11 @@ import pytest
 from playwright.sync_api import expect
 
 from portal.models import Role
+from tests.browser.conftest import compose_add_participant
 from tests.conftest import PASSWORD
 from tests.envelopes.pdfs import make_pdf
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-
-def add_participant(page, name: str, email: str) -> None:
-    details = page.locator("details.add-person")
-    if details.get_attribute("open") is None:
-        details.locator("summary").click()
-    page.get_by_label("Name").fill(name)
-    page.get_by_label("E-mail", exact=True).fill(email)
-    page.get_by_role("button", name="Add participant").click()
-    expect(page.locator("#participants").get_by_text(email)).to_be_visible()
 
 
 def test_compose_save_and_reopen(live_server, page, console_errors, make_member, fake_providers, tmp_path):
@@ -50,9 +41,9 @@ def test_compose_save_and_reopen(live_server, page, console_errors, make_member,
     expect(documents.get_by_text("appendix.pdf")).to_be_visible()
     expect(documents.get_by_text("3 pages")).to_be_visible()
 
-    add_participant(page, "Anna Andersson", "anna@example.com")
-    add_participant(page, "Bo Berg", "bo@example.com")
-    add_participant(page, "Cecilia Carlsson", "cecilia@example.com")
+    compose_add_participant(page, "Anna Andersson", "anna@example.com")
+    compose_add_participant(page, "Bo Berg", "bo@example.com")
+    compose_add_participant(page, "Cecilia Carlsson", "cecilia@example.com")
     page.get_by_text("One after another").click()
     expect(page.locator("#participants .order-badge")).to_have_text(["1", "2", "3"])
 

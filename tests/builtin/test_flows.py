@@ -70,8 +70,9 @@ def test_void_revokes_every_link(client, send_builtin, committed):
     link = links_for("anna@example.com")[0]
     committed(envelope_void, envelope=envelope, actor=None, reason="Wrong price")
     response = client.get(link)
-    assert response.status_code == 404
-    assert not Signer.objects.exclude(token_hash=None).exists()
+    assert response.status_code == 410 and "This envelope is no longer available" in response.content.decode()
+    assert client.post(link + "act/", typed()).status_code == 410
+    assert not Signer.objects.filter(status="signed").exists()
     envelope.refresh_from_db()
     assert envelope.status == EnvelopeStatus.VOIDED
 
@@ -130,7 +131,8 @@ def test_decline_needs_a_reason_then_ends_the_envelope_and_tells_people(client, 
     told = {address for message in mail.outbox for address in message.to}
     assert {"anna@example.com", envelope.created_by.email} <= told
     assert all("The rent is wrong" in m.body for m in mail.outbox)
-    assert client.get(anna_link).status_code == 404  # revoked
+    closed = client.get(anna_link)
+    assert closed.status_code == 410 and "someone declined" in closed.content.decode()
 
 
 def test_email_code_before_opening_and_lockout_after_five_wrong_codes(client, send_builtin):
