@@ -50,7 +50,9 @@ class BuiltinProvider(Provider):
 
     def send(self, request: SendRequest, checkpoint: Checkpoint) -> RemoteEnvelope:
         if not checkpoint.done("request"):
-            checkpoint.record("request", str(flows.request_create(request).pk))
+            # A crash between creating the request and saving the checkpoint must not make a second one.
+            existing = SigningRequest.objects.filter(envelope_ref=request.envelope_ref).order_by("created_at").first()
+            checkpoint.record("request", str((existing or flows.request_create(request)).pk))
         signing = self._request(checkpoint.get("request"))
         return RemoteEnvelope(
             remote_id=str(signing.pk), participant_ids={s.ref: str(s.pk) for s in signing.signers.all()}

@@ -183,3 +183,29 @@ def test_approvers_approve_and_viewers_only_read(client, send_builtin, committed
     else:
         assert "nothing for you to sign" in page
         assert statuses(envelope)["Vera"] == "opened"
+
+
+def test_a_send_retried_after_a_lost_checkpoint_reuses_the_signing_request(send_builtin):
+    from envelopes.sending import send_request_for
+    from providers.base import Checkpoint
+    from providers.builtin.provider import BuiltinProvider
+
+    envelope = send_builtin([ANNA])
+    sent = len(mail.outbox)
+    again = BuiltinProvider().send(send_request_for(envelope), Checkpoint())
+    assert again.remote_id == envelope.remote_id
+    assert SigningRequest.objects.count() == 1 and len(mail.outbox) == sent
+
+
+def test_a_code_to_sign_is_asked_on_the_page_and_then_signing_works(client, send_builtin, committed):
+    envelope = send_builtin([("Anna Andersson", "anna@example.com", {"auth_sign": "email_otp"})])
+    link = links_for("anna@example.com")[0]
+    page = committed(client.get, link).content.decode()
+    assert "Confirm it is you before signing" in page and "/pages/" in page  # documents shown, signing waits
+    refused = client.post(link + "act/", typed())
+    assert refused.status_code == 400 and "Confirm the code" in refused.content.decode()
+    client.post(link + "code/", {"action": "send"})
+    code = re.search(r"\b(\d{6})\b", mail.outbox[-1].subject).group(1)
+    client.post(link + "code/", {"action": "check", "code": code})
+    committed(client.post, link + "act/", typed())
+    assert statuses(envelope)["Anna Andersson"] == "signed"
