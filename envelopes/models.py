@@ -327,6 +327,10 @@ EVENT_LABELS = {
     "participant.declined": "Declined",
     "participant.reminded": "Reminded",
     "participant.contact_changed": "Contact details changed",
+    "participant.code_sent": "E-mail code sent",
+    "participant.code_failed": "Wrong e-mail code entered",
+    "participant.code_locked": "Locked after too many wrong codes",
+    "participant.code_confirmed": "E-mail code confirmed",
 }
 
 

@@ -11,13 +11,15 @@ import logging
 
 from django.core.files.base import ContentFile
 
-from envelopes.models import Envelope, EnvelopeStatus, EventSource, Participant
+from envelopes.audit import event_append
+from envelopes.models import Envelope, EnvelopeStatus, EventSource, Participant, ParticipantStatus
 from envelopes.sending import provider_for
 from envelopes.states import envelope_transition, participant_transition
 from providers.base import ProviderError, RemoteEvent
 
 log = logging.getLogger(__name__)
 
+EVENT_DATA_KEPT = ("ip", "user_agent", "method", "reason", "consent")
 PARTICIPANT_FIELDS = {"declined": lambda event: {"decline_reason": event.data.get("reason", "")[:500]}}
 
 
@@ -25,12 +27,21 @@ def remote_events_apply(*, provider: str, events: list[RemoteEvent]) -> int:
     """Applies each event to its envelope; returns how many changed something."""
     changed = 0
     for event in events:
-        envelope = Envelope.objects.filter(provider=provider, remote_id=event.remote_id).first()
+        envelope = _envelope_for(provider, event)
         if envelope is None:
             log.warning("provider %s: event %s for an unknown envelope", provider, event.event_id)
             continue
         changed += _apply(envelope, event)
     return changed
+
+
+def _envelope_for(provider: str, event: RemoteEvent) -> Envelope | None:
+    envelope = Envelope.objects.filter(provider=provider, remote_id=event.remote_id).first()
+    ref = event.data.get("envelope_ref")
+    if envelope is None and ref and str(ref).isdigit():
+        # The provider may report before the send task has recorded the remote id.
+        envelope = Envelope.objects.filter(provider=provider, pk=int(ref), remote_id="").first()
+    return envelope
 
 
 def _apply(envelope: Envelope, event: RemoteEvent) -> bool:
@@ -40,8 +51,20 @@ def _apply(envelope: Envelope, event: RemoteEvent) -> bool:
         participant = Participant.objects.filter(envelope=envelope, pk=event.participant_ref or 0).first()
         if participant is None:
             return False
+        data = {k: v for k, v in event.data.items() if k in EVENT_DATA_KEPT}
+        if to not in ParticipantStatus.values:
+            # Steps that change no status (a code sent, a wrong code) are kept in the trail all the same.
+            recorded = event_append(
+                envelope=envelope,
+                participant=participant,
+                kind=event.kind,
+                data=data,
+                source=EventSource.PROVIDER,
+                remote_event_id=event.event_id,
+                occurred_at=event.occurred_at,
+            )
+            return recorded is not None
         extra = PARTICIPANT_FIELDS.get(to, lambda e: {})(event)
-        data = {k: v for k, v in event.data.items() if k in ("ip", "user_agent", "method", "reason")}
         return participant_transition(participant=participant, to=to, data=data, **common, **extra)
     if scope == "envelope":
         moved = envelope_transition(envelope=envelope, to=to, data=dict(event.data), **common)

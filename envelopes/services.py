@@ -136,7 +136,7 @@ def envelope_void(*, envelope: Envelope, actor, reason: str) -> None:
         raise ValidationError({"reason": "Say why the envelope is voided; the participants are told."})
     if envelope.status in TERMINAL or envelope.status == EnvelopeStatus.DRAFT:
         raise ValidationError(f"A {envelope.get_status_display().lower()} envelope cannot be voided.")
-    if envelope.status == EnvelopeStatus.SENT and envelope.remote_id:
+    if envelope.remote_id:  # also a failed send that got as far as the provider
         provider = provider_for(envelope)
         if not provider.supports(Capability.VOID):
             raise ValidationError(f"{provider.name} does not let Paraph void envelopes; void it in {provider.name}.")

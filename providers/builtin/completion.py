@@ -97,5 +97,5 @@ def request_finalize(request_id: str) -> str:
         locked.status, locked.completed_at = RequestStatus.COMPLETED, certificate.completed_at
         locked.save(update_fields=["sealed_file", "sealed_sha256", "status", "completed_at"])
         _report(_event(locked, "envelope.completed", sha256=locked.sealed_sha256))
-        transaction.on_commit(lambda: emails.completed_notify(locked))
+        transaction.on_commit(lambda: emails.completed_notify(locked), robust=True)
     return "completed"

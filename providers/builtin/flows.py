@@ -33,7 +33,12 @@ log = logging.getLogger(__name__)
 PROVIDER_ID = "builtin"
 CODE_ATTEMPTS = 5
 CODE_VALID = timedelta(minutes=10)
+CODE_RESEND_AFTER = timedelta(minutes=1)
 REMINDER_COOLDOWN = timedelta(hours=1)
+CONSENT_TEXT = (
+    "I agree that signing electronically here has the same effect as my handwritten signature, and that "
+    "this envelope and its record of my actions are kept as evidence."
+)
 OPEN = (SignerStatus.INVITED, SignerStatus.OPENED)
 DONE = (SignerStatus.SIGNED, SignerStatus.APPROVED)
 
@@ -52,21 +57,30 @@ def _event(request: SigningRequest, kind: str, signer: Signer | None = None, **d
         kind=kind,
         occurred_at=timezone.now(),
         participant_ref=signer.ref if signer else None,
-        data=data,
+        # Events can arrive before the envelope has recorded the remote id (a very quick signer).
+        data={"envelope_ref": request.envelope_ref, **data},
     )
 
 
 def _report(*events: RemoteEvent) -> None:
     """Delivers the events once the current transaction has committed (never for a rolled-back change)."""
-    transaction.on_commit(lambda: remote_events.send(sender=SigningRequest, provider=PROVIDER_ID, events=list(events)))
+    # robust: a failing receiver is logged; it must not turn a recorded signature into an error page.
+    transaction.on_commit(
+        lambda: remote_events.send(sender=SigningRequest, provider=PROVIDER_ID, events=list(events)), robust=True
+    )
 
 
 # --- Creating and inviting --------------------------------------------------------------------
 
 
 def _page_sizes(path: str) -> list[list[float]]:
-    reader = PdfReader(path)
-    return [[float(page.mediabox.width), float(page.mediabox.height)] for page in reader.pages]
+    """Each page's size as it is shown (crop box, turned by /Rotate), like the page images and the
+    stamps, so the "sign here" boxes land where the signature will."""
+    sizes = []
+    for page in PdfReader(path).pages:
+        width, height = float(page.cropbox.width), float(page.cropbox.height)
+        sizes.append([height, width] if page.rotation % 180 == 90 else [width, height])
+    return sizes
 
 
 @transaction.atomic
@@ -123,23 +137,24 @@ def _finished(signer: Signer) -> bool:
 
 
 def invite_due(request: SigningRequest, *, report: bool = True) -> list[Signer]:
-    """Invites the next group once every earlier one has finished; returns who was invited.
-    Called with the request locked (or inside its creation), so two last signatures of a group
-    racing each other invite the next group once."""
+    """Invites the next group once every earlier one has finished (a group of viewers only is done
+    as soon as it is invited, so the one after it is invited too); returns who was invited. Called
+    with the request locked (or inside its creation), so two last signatures of a group racing each
+    other invite the next group once."""
     signers = list(request.signers.all())
-    pending = sorted({s.order for s in signers if not _finished(s)})
-    if not pending:
-        return []
-    current = pending[0]
-    invited = []
-    for signer in signers:
-        if signer.order == current and signer.status == SignerStatus.WAITING:
+    invited: list[Signer] = []
+    while True:
+        pending = sorted({s.order for s in signers if not _finished(s)})
+        group = [s for s in signers if pending and s.order == pending[0] and s.status == SignerStatus.WAITING]
+        if not group:
+            break
+        for signer in group:
             signer.status, signer.invited_at = SignerStatus.INVITED, timezone.now()
             signer.save(update_fields=["status", "invited_at"])
             signer_issue_link(signer)
             invited.append(signer)
     for signer in invited:
-        transaction.on_commit(lambda signer=signer: emails.invitation_send(signer))
+        transaction.on_commit(lambda signer=signer: emails.invitation_send(signer), robust=True)
     if report and invited:
         _report(*(_event(request, "participant.invited", s) for s in invited))
     return invited
@@ -162,9 +177,11 @@ def signer_problem(signer: Signer) -> str | None:
     return None
 
 
-def needs_code(signer: Signer, *, to_sign: bool = False) -> bool:
-    method = signer.auth_sign if to_sign else signer.auth_view
-    return method == "email_otp" and signer.otp_verified_at is None
+def needs_code(signer: Signer, *, verified: bool, to_sign: bool = False) -> bool:
+    """Whether an e-mailed code is still needed. `verified` comes from the signer's own browser
+    session, so a forwarded link does not inherit someone else's confirmation."""
+    methods = {signer.auth_view, signer.auth_sign} if to_sign else {signer.auth_view}
+    return "email_otp" in methods and not verified
 
 
 @transaction.atomic
@@ -182,36 +199,56 @@ def _code_digest(signer: Signer, code: str) -> str:
     return hmac.new(signer.token_nonce.encode(), code.encode(), hashlib.sha256).hexdigest()
 
 
-def code_issue(signer: Signer) -> None:
-    """E-mails a fresh six-digit code (the previous one stops working)."""
-    if signer.otp_attempts >= CODE_ATTEMPTS:
-        raise SigningRefused("Too many wrong codes. Ask the sender to send you a new link.")
-    code = f"{secrets.randbelow(10**6):06d}"
-    signer.otp_hash, signer.otp_expires_at = _code_digest(signer, code), timezone.now() + CODE_VALID
-    signer.save(update_fields=["otp_hash", "otp_expires_at"])
-    emails.code_send(signer, code)
+LOCKED = "Too many wrong codes. Ask the sender to send the envelope to you again."
 
 
-def code_check(signer: Signer, code: str) -> None:
-    """Accepts the code or raises SigningRefused; five wrong codes lock the link. A wrong attempt is
-    counted with one atomic update, so parallel guesses cannot get past the limit."""
+def code_issue(signer: Signer, *, ip: str | None = None) -> None:
+    """E-mails a fresh six-digit code (the previous one stops working); at most one a minute."""
+    with transaction.atomic():
+        signer = Signer.objects.select_for_update().select_related("request").get(pk=signer.pk)
+        if signer.otp_attempts >= CODE_ATTEMPTS:
+            raise SigningRefused(LOCKED)
+        if signer.otp_expires_at and signer.otp_expires_at - CODE_VALID > timezone.now() - CODE_RESEND_AFTER:
+            raise SigningRefused("We sent you a code less than a minute ago; check your inbox (and spam folder).")
+        code = f"{secrets.randbelow(10**6):06d}"
+        signer.otp_hash, signer.otp_expires_at = _code_digest(signer, code), timezone.now() + CODE_VALID
+        signer.save(update_fields=["otp_hash", "otp_expires_at"])
+        _report(_event(signer.request, "participant.code_sent", signer, ip=ip))
+    try:
+        emails.code_send(signer, code)
+    except OSError:
+        log.warning("signer %s: code e-mail not sent", signer.pk)
+        raise SigningRefused("We could not send the e-mail just now. Try again in a few minutes.") from None
+
+
+def code_check(signer: Signer, code: str, *, ip: str | None = None) -> None:
+    """Accepts the code or raises SigningRefused; five wrong codes lock the link. The attempt is
+    counted before comparing, with one conditional update, so parallel guesses cannot pass the limit."""
+    counted = Signer.objects.filter(pk=signer.pk, otp_attempts__lt=CODE_ATTEMPTS).update(
+        otp_attempts=F("otp_attempts") + 1
+    )
     signer.refresh_from_db()
-    if signer.otp_attempts >= CODE_ATTEMPTS:
-        raise SigningRefused("Too many wrong codes. Ask the sender to send you a new link.")
+    if not counted:
+        raise SigningRefused(LOCKED)
     if not signer.otp_hash or signer.otp_expires_at is None or signer.otp_expires_at <= timezone.now():
         raise SigningRefused("The code has expired. Send yourself a new one.")
     if not hmac.compare_digest(signer.otp_hash, _code_digest(signer, (code or "").strip())):
-        Signer.objects.filter(pk=signer.pk).update(otp_attempts=F("otp_attempts") + 1)
-        signer.refresh_from_db()
         left = CODE_ATTEMPTS - signer.otp_attempts
+        with transaction.atomic():
+            kind = "participant.code_locked" if left <= 0 else "participant.code_failed"
+            _report(_event(signer.request, kind, signer, ip=ip))
         if left <= 0:
-            raise SigningRefused("Too many wrong codes. Ask the sender to send you a new link.")
+            raise SigningRefused(LOCKED)
         raise SigningRefused(f"That code is not right. {left} attempt{'s' if left != 1 else ''} left.")
-    Signer.objects.filter(pk=signer.pk).update(otp_verified_at=timezone.now(), otp_hash="")
+    with transaction.atomic():
+        Signer.objects.filter(pk=signer.pk).update(otp_verified_at=timezone.now(), otp_hash="", otp_attempts=0)
+        _report(_event(signer.request, "participant.code_confirmed", signer, ip=ip))
 
 
-def _claim(signer: Signer, to: str, **fields) -> None:
-    """Compare-and-set from invited/opened: of two tabs submitting at once, one wins."""
+def _claim(signer: Signer, request: SigningRequest, to: str, **fields) -> None:
+    """Compare-and-set from invited/opened on the locked request: of two tabs submitting at once one
+    wins, and nothing can be signed once the envelope is voided, declined or expired."""
+    signer.request = request
     problem = signer_problem(signer)
     if problem:
         raise SigningRefused(problem)
@@ -225,40 +262,77 @@ def _lock(request: SigningRequest) -> SigningRequest:
     return SigningRequest.objects.select_for_update().get(pk=request.pk)
 
 
+def _check_code(signer: Signer, *, verified: bool, to_sign: bool) -> None:
+    if needs_code(signer, verified=verified, to_sign=to_sign):
+        raise SigningRefused("Confirm the code we e-mailed you first.")
+
+
 @transaction.atomic
-def signer_sign(signer: Signer, *, signature_png: bytes, method: str, ip: str | None, user_agent: str) -> None:
+def signer_sign(
+    signer: Signer,
+    *,
+    signature_png: bytes,
+    method: str,
+    ip: str | None,
+    user_agent: str,
+    verified: bool,
+    acknowledged: bool = False,
+) -> None:
     """Records the signature and moves the envelope on: the next group, or completion."""
     if signer.role != "signer":
         raise SigningRefused("You are asked to approve or view this envelope, not to sign it.")
-    if needs_code(signer, to_sign=True):
-        raise SigningRefused("Confirm the code we e-mailed you before signing.")
+    _check_code(signer, verified=verified, to_sign=True)
     request = _lock(signer.request)
+    now = timezone.now()
     _claim(
         signer,
+        request,
         SignerStatus.SIGNED,
-        signed_at=timezone.now(),
+        signed_at=now,
         signature_png=signature_png,
         signature_method=method,
         ip=ip,
         user_agent=user_agent[:300],
+        attachments_acknowledged_at=now if acknowledged else None,
     )
-    _report(_event(request, "participant.signed", signer, ip=ip, user_agent=user_agent[:300], method=method))
+    _report(
+        _event(
+            request,
+            "participant.signed",
+            signer,
+            ip=ip,
+            user_agent=user_agent[:300],
+            method=method,
+            consent=CONSENT_TEXT,
+        )
+    )
     _advance(request)
 
 
 @transaction.atomic
-def signer_approve(signer: Signer, *, ip: str | None, user_agent: str) -> None:
+def signer_approve(
+    signer: Signer, *, ip: str | None, user_agent: str, verified: bool, acknowledged: bool = False
+) -> None:
     if signer.role != "approver":
         raise SigningRefused("You are asked to sign or view this envelope, not to approve it.")
+    _check_code(signer, verified=verified, to_sign=True)
     request = _lock(signer.request)
-    _claim(signer, SignerStatus.APPROVED, signed_at=timezone.now(), ip=ip, user_agent=user_agent[:300])
-    _report(_event(request, "participant.approved", signer, ip=ip, user_agent=user_agent[:300]))
+    now = timezone.now()
+    _claim(
+        signer,
+        request,
+        SignerStatus.APPROVED,
+        signed_at=now,
+        ip=ip,
+        user_agent=user_agent[:300],
+        attachments_acknowledged_at=now if acknowledged else None,
+    )
+    _report(_event(request, "participant.approved", signer, ip=ip, user_agent=user_agent[:300], consent=CONSENT_TEXT))
     _advance(request)
 
 
 def _advance(request: SigningRequest) -> None:
-    if invite_due(request):
-        return
+    invite_due(request)
     if all(_finished(s) for s in request.signers.all()):
         from django_q.tasks import async_task
 
@@ -272,14 +346,18 @@ def _advance(request: SigningRequest) -> None:
 
 
 @transaction.atomic
-def signer_decline(signer: Signer, *, reason: str, ip: str | None, user_agent: str) -> None:
+def signer_decline(signer: Signer, *, reason: str, ip: str | None, user_agent: str, verified: bool) -> None:
     """Ends the envelope as declined and tells the sender and those who signed before."""
+    if signer.role == "viewer":
+        raise SigningRefused("You receive this envelope to read; only signers and approvers can decline it.")
+    _check_code(signer, verified=verified, to_sign=False)
     reason = (reason or "").strip()
     if not reason:
         raise SigningRefused("Tell the sender why you decline; they will read it.")
     request = _lock(signer.request)
     _claim(
         signer,
+        request,
         SignerStatus.DECLINED,
         declined_at=timezone.now(),
         decline_reason=reason[:500],
@@ -289,8 +367,11 @@ def signer_decline(signer: Signer, *, reason: str, ip: str | None, user_agent: s
     # Every link now leads to "no longer available" (signer_problem), which is kinder than a dead link.
     SigningRequest.objects.filter(pk=request.pk).update(status=RequestStatus.DECLINED)
     request.status = RequestStatus.DECLINED
-    _report(_event(request, "participant.declined", signer, reason=reason), _event(request, "envelope.declined"))
-    transaction.on_commit(lambda: emails.declined_notify(request, signer))
+    _report(
+        _event(request, "participant.declined", signer, reason=reason, ip=ip, user_agent=user_agent[:300]),
+        _event(request, "envelope.declined"),
+    )
+    transaction.on_commit(lambda: emails.declined_notify(request, signer), robust=True)
 
 
 # --- Asked by the envelope domain through the provider interface ------------------------------
@@ -332,7 +413,7 @@ def signer_change_contact(request: SigningRequest, spec: ParticipantSpec) -> Sig
     signer.save(update_fields=["name", "email", "otp_verified_at", "otp_attempts", "otp_hash"])
     if signer.status in OPEN:
         signer_issue_link(signer)
-        transaction.on_commit(lambda: emails.invitation_send(signer))
+        transaction.on_commit(lambda: emails.invitation_send(signer), robust=True)
     else:
         signer_revoke_link(signer)
     return signer

@@ -28,7 +28,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 from pyhanko.pdf_utils.reader import PdfFileReader
-from pyhanko.sign.fields import SigSeedSubFilter
+from pyhanko.sign.fields import MDPPerm, SigSeedSubFilter
 from pyhanko.sign.signers import PdfSignatureMetadata, PdfSigner, SimpleSigner
 from pyhanko.sign.validation import validate_pdf_signature
 from pyhanko.sign.validation.pdf_embedded import EmbeddedPdfSignature
@@ -96,8 +96,15 @@ def seal_pdf(pdf: bytes, *, reason: str = SEAL_REASON) -> bytes:
     # Reference: pyHanko docs, Library guide › Signing functionality › "Signing a PDF file"
     # (PdfSignatureMetadata, PdfSigner.sign_pdf); SigSeedSubFilter.PADES without a timestamper
     # gives a PAdES B-B signature (ETSI EN 319 142-1).
+    # A certification signature that allows no changes (DocMDP P=1): any later edit, even one that a
+    # viewer would accept for an approval signature, breaks the seal.
     metadata = PdfSignatureMetadata(
-        field_name=SEAL_FIELD, md_algorithm="sha256", subfilter=SigSeedSubFilter.PADES, reason=reason
+        field_name=SEAL_FIELD,
+        md_algorithm="sha256",
+        subfilter=SigSeedSubFilter.PADES,
+        reason=reason,
+        certify=True,
+        docmdp_permissions=MDPPerm.NO_CHANGES,
     )
     writer = IncrementalPdfFileWriter(io.BytesIO(pdf))
     return PdfSigner(metadata, signer=identity.signer).sign_pdf(writer).getvalue()

@@ -23,6 +23,11 @@ def verify_page(request: HttpRequest) -> HttpResponse:
     context = {"max_mb": settings.MAX_DOCUMENT_MB}
     if request.method == "GET":
         return render(request, "builtin/verify.html", context)
+    # Refuse an oversized upload before Django reads it to a temporary file.
+    declared = request.META.get("CONTENT_LENGTH") or "0"
+    if declared.isdigit() and int(declared) > (settings.MAX_DOCUMENT_MB + 1) * 1024 * 1024:
+        error = f"This file is larger than {settings.MAX_DOCUMENT_MB} MB; Paraph never seals files that large."
+        return render(request, "builtin/verify.html", {**context, "error": error}, status=400)
     upload = request.FILES.get("file")
     problem = _upload_problem(upload)
     if problem:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect, render
@@ -14,15 +15,21 @@ from providers.builtin.links import request_by_download_token, signer_by_token
 from providers.builtin.models import RequestStatus, SignerStatus
 from providers.builtin.signatures import drawn_signature_png, typed_signature_png
 
-CONSENT = (
-    "I agree that signing electronically here has the same effect as my handwritten signature, and that "
-    "this envelope and its record of my actions are kept as evidence."
-)
+CONSENT = flows.CONSENT_TEXT
 PREVIEW_WIDTH = 900
 
 
 def _client(request) -> tuple[str | None, str]:
     return request.META.get("REMOTE_ADDR"), request.META.get("HTTP_USER_AGENT", "")
+
+
+def _code_key(signer) -> str:
+    # Bound to this link (nonce): a new link, or a forwarded one in another browser, asks again.
+    return f"paraph_code_{signer.pk}_{signer.token_nonce}"
+
+
+def _verified(request, signer) -> bool:
+    return bool(request.session.get(_code_key(signer)))
 
 
 def _signer_or_page(request, token: str):
@@ -45,7 +52,7 @@ def _closed(request, message: str, *, status: int):
     return render(request, "builtin/closed.html", {"message": message}, status=status)
 
 
-def _page_context(signer, **extra) -> dict:
+def _page_context(signer, *, verified: bool, **extra) -> dict:
     request = signer.request
     documents = list(request.documents.all())
     boxes: dict[tuple[str, int], list[dict]] = {}
@@ -75,7 +82,7 @@ def _page_context(signer, **extra) -> dict:
         "attachments": [d for d in documents if d.kind == "attachment"],
         "consent": CONSENT,
         "token": extra.pop("token"),
-        "needs_code": flows.needs_code(signer) or (signer.role == "signer" and flows.needs_code(signer, to_sign=True)),
+        "needs_code": signer.role != "viewer" and flows.needs_code(signer, verified=verified, to_sign=True),
         **extra,
     }
 
@@ -88,11 +95,12 @@ def sign_page(request, token: str):
         return closed
     if signer.status in (SignerStatus.SIGNED, SignerStatus.APPROVED, SignerStatus.DECLINED):
         return render(request, "builtin/done.html", {"signer": signer, "envelope": signer.request})
-    if flows.needs_code(signer):
+    verified = _verified(request, signer)
+    if flows.needs_code(signer, verified=verified):
         return render(request, "builtin/code.html", {"signer": signer, "token": token})
     ip, user_agent = _client(request)
     flows.signer_open(signer, ip=ip, user_agent=user_agent)
-    return render(request, "builtin/sign.html", _page_context(signer, token=token))
+    return render(request, "builtin/sign.html", _page_context(signer, verified=verified, token=token))
 
 
 @never_cache
@@ -102,15 +110,17 @@ def code_view(request, token: str):
     signer, closed = _signer_or_page(request, token)
     if closed:
         return closed
+    ip, _ = _client(request)
     try:
         if request.POST.get("action") == "send":
-            flows.code_issue(signer)
+            flows.code_issue(signer, ip=ip)
             return render(request, "builtin/code.html", {"signer": signer, "token": token, "sent": True})
-        flows.code_check(signer, request.POST.get("code", ""))
+        flows.code_check(signer, request.POST.get("code", ""), ip=ip)
     except flows.SigningRefused as exc:
         return render(
             request, "builtin/code.html", {"signer": signer, "token": token, "error": exc.messages[0]}, status=400
         )
+    request.session[_code_key(signer)] = True
     return redirect("builtin_sign", token=token)
 
 
@@ -128,50 +138,60 @@ def act_view(request, token: str):
     if closed:
         return closed
     ip, user_agent = _client(request)
-    action = request.POST.get("action")
+    verified = _verified(request, signer)
     try:
-        if action == "decline":
-            flows.signer_decline(signer, reason=request.POST.get("reason", ""), ip=ip, user_agent=user_agent)
-        else:
-            if flows.needs_code(signer):
-                raise flows.SigningRefused("Confirm the code we e-mailed you first.")
-            if any(d.kind == "attachment" for d in signer.request.documents.all()) and not request.POST.get("read"):
-                raise flows.SigningRefused("Open the attachments and confirm you have read them.")
-            if signer.role != "viewer" and not request.POST.get("consent"):
-                raise flows.SigningRefused("Tick the box to agree to sign electronically.")
-            if signer.role == "approver":
-                flows.signer_approve(signer, ip=ip, user_agent=user_agent)
-            elif signer.role == "signer":
-                image, method = _signature(request)
-                flows.signer_sign(signer, signature_png=image, method=method, ip=ip, user_agent=user_agent)
-            else:
-                raise flows.SigningRefused("You receive this envelope to read; there is nothing to sign.")
+        _act(request, signer, ip=ip, user_agent=user_agent, verified=verified)
     except ValidationError as exc:  # a refused step, or a signature image that will not do
-        return _refused(request, signer, token, exc.messages[0])
+        return _refused(request, signer, token, exc.messages[0], verified=verified)
     signer.refresh_from_db()
     return render(request, "builtin/done.html", {"signer": signer, "envelope": signer.request, "just_now": True})
 
 
-def _refused(request, signer, token: str, message: str):
+def _act(request, signer, *, ip: str | None, user_agent: str, verified: bool) -> None:
+    post = request.POST
+    if post.get("action") == "decline":
+        flows.signer_decline(signer, reason=post.get("reason", ""), ip=ip, user_agent=user_agent, verified=verified)
+        return
+    if signer.role == "viewer":
+        raise flows.SigningRefused("You receive this envelope to read; there is nothing to sign.")
+    attachments = any(d.kind == "attachment" for d in signer.request.documents.all())
+    if attachments and not post.get("read"):
+        raise flows.SigningRefused("Open the attachments and confirm you have read them.")
+    if not post.get("consent"):
+        raise flows.SigningRefused("Tick the box to agree to sign electronically.")
+    common = {"ip": ip, "user_agent": user_agent, "verified": verified, "acknowledged": attachments}
+    if signer.role == "approver":
+        flows.signer_approve(signer, **common)
+    else:
+        image, method = _signature(request)
+        flows.signer_sign(signer, signature_png=image, method=method, **common)
+
+
+def _refused(request, signer, token: str, message: str, *, verified: bool):
     signer.refresh_from_db()
     if signer.status in (SignerStatus.SIGNED, SignerStatus.APPROVED, SignerStatus.DECLINED):
         return render(
             request, "builtin/done.html", {"signer": signer, "envelope": signer.request, "note": message}, status=409
         )
-    context = _page_context(signer, token=token, error=message, posted=request.POST)
+    context = _page_context(signer, verified=verified, token=token, error=message, posted=request.POST)
     return render(request, "builtin/sign.html", context, status=400)
 
 
 @require_GET
 def page_image(request, token: str, document_ref: str, page: int):
     signer, closed = _signer_or_page(request, token)
-    if closed or flows.needs_code(signer):
+    if closed or flows.needs_code(signer, verified=_verified(request, signer)):
         raise Http404("Not available.")
     document = signer.request.documents.filter(ref=document_ref).first()
     if document is None or not 1 <= page <= document.page_count:
         raise Http404("No such page.")
-    image = pdf_page_png(document.file.path, page, PREVIEW_WIDTH)
-    response = HttpResponse(image.png, content_type="image/png")
+    # Drawn once per page and kept a while: a link holder reloading cannot keep the renderer busy.
+    key = f"builtin-page:{document.pk}:{page}:{PREVIEW_WIDTH}"
+    png = cache.get(key)
+    if png is None:
+        png = pdf_page_png(document.file.path, page, PREVIEW_WIDTH).png
+        cache.set(key, png, timeout=3600)
+    response = HttpResponse(png, content_type="image/png")
     response["Cache-Control"] = "private, max-age=600"
     return response
 
@@ -179,7 +199,7 @@ def page_image(request, token: str, document_ref: str, page: int):
 @require_GET
 def attachment(request, token: str, document_ref: str):
     signer, closed = _signer_or_page(request, token)
-    if closed or flows.needs_code(signer):
+    if closed or flows.needs_code(signer, verified=_verified(request, signer)):
         raise Http404("Not available.")
     document = signer.request.documents.filter(ref=document_ref, kind="attachment").first()
     if document is None:

@@ -209,3 +209,71 @@ def test_a_code_to_sign_is_asked_on_the_page_and_then_signing_works(client, send
     client.post(link + "code/", {"action": "check", "code": code})
     committed(client.post, link + "act/", typed())
     assert statuses(envelope)["Anna Andersson"] == "signed"
+
+
+def confirm_code(client, link):
+    client.post(link + "code/", {"action": "send"})
+    code = re.search(r"\b(\d{6})\b", mail.outbox[-1].subject).group(1)
+    client.post(link + "code/", {"action": "check", "code": code})
+
+
+def test_a_confirmed_code_does_not_open_the_link_in_another_browser(client, send_builtin, committed):
+    from django.test import Client
+
+    send_builtin([("Anna Andersson", "anna@example.com", {"auth_view": "email_otp"})])
+    link = links_for("anna@example.com")[0]
+    confirm_code(client, link)
+    assert "Your signature" in committed(client.get, link).content.decode()
+    stranger = Client()
+    assert "Confirm it is you" in stranger.get(link).content.decode()
+    assert stranger.get(link + "pages/x/1.png").status_code == 404
+
+
+def test_declining_also_needs_the_code(client, send_builtin):
+    envelope = send_builtin([("Anna Andersson", "anna@example.com", {"auth_view": "email_otp"})])
+    link = links_for("anna@example.com")[0]
+    response = client.post(link + "act/", {"action": "decline", "reason": "No"})
+    assert response.status_code == 400 and "Confirm the code" in response.content.decode()
+    envelope.refresh_from_db()
+    assert envelope.status == EnvelopeStatus.SENT
+
+
+def test_an_approver_with_a_signing_code_must_confirm_it(client, send_builtin, committed):
+    envelope = send_builtin([ANNA, ("Vera", "vera@example.com", {"role": "approver", "auth_sign": "email_otp"})])
+    link = links_for("vera@example.com")[0]
+    assert "Confirm it is you before signing" in committed(client.get, link).content.decode()
+    refused = client.post(link + "act/", {"action": "approve", "consent": "1"})
+    assert refused.status_code == 400 and statuses(envelope)["Vera"] == "opened"
+    confirm_code(client, link)
+    committed(client.post, link + "act/", {"action": "approve", "consent": "1"})
+    assert statuses(envelope)["Vera"] == "approved"
+
+
+def test_viewers_cannot_decline(client, send_builtin):
+    envelope = send_builtin([ANNA, ("Vic", "vic@example.com", {"role": "viewer"})])
+    response = client.post(links_for("vic@example.com")[0] + "act/", {"action": "decline", "reason": "No"})
+    assert response.status_code == 400
+    envelope.refresh_from_db()
+    assert envelope.status == EnvelopeStatus.SENT
+
+
+def test_a_last_group_of_viewers_does_not_hold_up_completion(client, send_builtin, committed):
+    envelope = send_builtin([ANNA, ("Vic", "vic@example.com", {"role": "viewer"})], sequential=True)
+    assert links_for("vic@example.com") == []
+    committed(client.post, links_for("anna@example.com")[0] + "act/", typed())
+    assert len(links_for("vic@example.com")) == 1
+    envelope.refresh_from_db()
+    assert envelope.status == EnvelopeStatus.COMPLETED
+
+
+def test_codes_are_sent_at_most_once_a_minute_and_recorded(client, send_builtin, committed):
+    envelope = send_builtin([("Anna Andersson", "anna@example.com", {"auth_view": "email_otp"})])
+    link = links_for("anna@example.com")[0]
+    committed(client.post, link + "code/", {"action": "send"})
+    again = client.post(link + "code/", {"action": "send"})
+    assert again.status_code == 400 and "less than a minute ago" in again.content.decode()
+    code = re.search(r"\b(\d{6})\b", mail.outbox[-1].subject).group(1)
+    committed(client.post, link + "code/", {"action": "check", "code": "999999" if code != "999999" else "000000"})
+    committed(client.post, link + "code/", {"action": "check", "code": code})
+    kinds = list(envelope.events.values_list("kind", flat=True))
+    assert {"participant.code_sent", "participant.code_failed", "participant.code_confirmed"} <= set(kinds)
