@@ -6,6 +6,8 @@ events only by `envelopes.audit`.
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -184,9 +186,14 @@ class Envelope(ReminderPolicy):
     last_error = models.TextField(blank=True)
     next_sync_at = models.DateTimeField(null=True, blank=True)
     next_reminder_at = models.DateTimeField(null=True, blank=True)
+    expiry_warned_at = models.DateTimeField(null=True, blank=True)
     legal_hold = models.BooleanField(default=False)
+    # Retention (envelopes.retention): purge_after is the claim on the envelope while a purge works
+    # on it (no other worker takes it before then); purged_at is when its files were deleted and
+    # personal_erased_at when its participants' personal data was erased.
     purge_after = models.DateTimeField(null=True, blank=True)
     purged_at = models.DateTimeField(null=True, blank=True)
+    personal_erased_at = models.DateTimeField(null=True, blank=True)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(auto_now=True)
@@ -212,6 +219,12 @@ class Envelope(ReminderPolicy):
     @property
     def is_draft(self) -> bool:
         return self.status == EnvelopeStatus.DRAFT
+
+    def first_reminder_due(self):
+        """When the first automatic reminder is due once sent (None: reminders are off)."""
+        if self.reminder_max == 0 or self.sent_at is None:
+            return None
+        return self.sent_at + timedelta(days=self.reminder_first_after_days)
 
 
 def _document_file_path(instance: Document, filename: str) -> str:

@@ -221,6 +221,7 @@ def _record_sent(envelope: Envelope, remote) -> None:
         last_error="",
         source=EventSource.PROVIDER,
     )
+    Envelope.objects.filter(pk=envelope.pk).update(next_reminder_at=envelope.first_reminder_due())
     people = list(envelope.participants.all())
     first = min((p.order for p in people), default=1)
     for person in people:

@@ -159,6 +159,7 @@ def envelope_void(*, envelope: Envelope, actor, reason: str) -> None:
 class RemindOutcome:
     reminded: list[Participant] = field(default_factory=list)
     not_reminded: dict[str, str] = field(default_factory=dict)  # name → why
+    next_possible_at: datetime | None = None
 
 
 def participants_due(envelope: Envelope) -> list[Participant]:
@@ -175,30 +176,37 @@ def participants_due(envelope: Envelope) -> list[Participant]:
 
 
 def envelope_remind(*, envelope: Envelope, actor) -> RemindOutcome:
-    """Reminds everyone whose turn it is, through the provider. Returns who was reminded and,
-    for the others, why not (cooldowns, limits)."""
+    """Reminds everyone whose turn it is, through the provider (*Remind now*). Returns who was
+    reminded and, for the others, why not (cooldowns, limits). Raises ValidationError."""
     if envelope.status != EnvelopeStatus.SENT:
         raise ValidationError("Only envelopes out for signature can be reminded.")
     due = participants_due(envelope)
     if not due:
         raise ValidationError("Nobody is waiting to sign right now.")
     provider = provider_for(envelope)
-    if not provider.supports(Capability.REMINDERS_API):
-        raise ValidationError(f"{provider.name} does not send reminders through Paraph.")
     try:
-        result = provider.remind(envelope.remote_id, [str(p.pk) for p in due])
+        return participants_remind(envelope=envelope, people=due, actor=actor)
     except ProviderError as exc:
         raise ValidationError(f"{provider.name} did not send the reminder: {exc.message}") from exc
-    outcome = RemindOutcome()
+
+
+def participants_remind(*, envelope: Envelope, people: list[Participant], actor=None) -> RemindOutcome:
+    """Asks the provider to remind `people` and records each reminder. Raises ValidationError when the
+    provider has no reminders, ProviderError when the call fails (the caller decides: tell the user,
+    or try again later)."""
+    provider = provider_for(envelope)
+    if not provider.supports(Capability.REMINDERS_API):
+        raise ValidationError(f"{provider.name} does not send reminders through Paraph.")
+    result = provider.remind(envelope.remote_id, [str(p.pk) for p in people])
+    outcome = RemindOutcome(next_possible_at=result.next_possible_at)
     now = timezone.now()
-    for person in due:
+    source = EventSource.USER if actor else EventSource.SYSTEM
+    for person in people:
         if str(person.pk) in result.reminded:
             Participant.objects.filter(pk=person.pk).update(
                 reminders_sent=F("reminders_sent") + 1, last_reminded_at=now
             )
-            event_append(
-                envelope=envelope, kind="participant.reminded", actor=actor, participant=person, source=EventSource.USER
-            )
+            event_append(envelope=envelope, kind="participant.reminded", actor=actor, participant=person, source=source)
             outcome.reminded.append(person)
         else:
             outcome.not_reminded[person.name] = result.not_reminded.get(str(person.pk), "not reminded")

@@ -2,8 +2,29 @@
 
 from __future__ import annotations
 
+from envelopes.expiry import envelopes_expire_due, expiry_warnings_send
+from envelopes.reminders import reminders_send_due
+from envelopes.retention import retention_purge_run
 from envelopes.sending import envelope_deliver
 
 
 def send_envelope(envelope_id: int) -> str:
     return envelope_deliver(envelope_id=int(envelope_id))
+
+
+def send_due_reminders() -> str:
+    return f"reminded {reminders_send_due()} participant(s)"
+
+
+def expire_envelopes() -> str:
+    return f"expired {envelopes_expire_due()} envelope(s)"
+
+
+def warn_before_expiry() -> str:
+    return f"warned about {expiry_warnings_send()} envelope(s)"
+
+
+def retention_purge() -> str:
+    """Purges what retention policies say is due, in batches, for at most about a minute (well under
+    the queue's task timeout); what is left waits for the next run."""
+    return retention_purge_run(seconds=60).summary()

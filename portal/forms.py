@@ -23,13 +23,31 @@ class OrganizationCreateForm(forms.Form):
 class OrganizationSettingsForm(forms.ModelForm):
     class Meta:
         model = Organization
-        fields = ["name", "default_expiry_days", "reminder_first_after_days", "reminder_every_days", "reminder_max"]
+        fields = [
+            "name",
+            "default_expiry_days",
+            "expiry_warning_days",
+            "reminder_first_after_days",
+            "reminder_every_days",
+            "reminder_max",
+            "retention_files_days",
+            "retention_personal_days",
+        ]
         labels = {
             "name": "Organization name",
             "default_expiry_days": "Envelopes expire after (days)",
+            "expiry_warning_days": "Warn the sender before expiry (days)",
             "reminder_first_after_days": "First reminder after (days)",
             "reminder_every_days": "Then remind every (days)",
             "reminder_max": "At most this many reminders",
+            "retention_files_days": "Delete documents after (days)",
+            "retention_personal_days": "Erase personal data after (days)",
+        }
+        help_texts = {
+            "retention_files_days": "Counted from when an envelope is completed, declined, voided or expired. "
+            "Deletes the original and signed documents here and at the provider. Leave empty to keep them.",
+            "retention_personal_days": "Counted the same way. Erases participants' names, e-mail addresses, phone "
+            "and personal numbers, and the IP addresses recorded in the audit trail. Leave empty to keep them.",
         }
 
     def clean_default_expiry_days(self) -> int:
@@ -43,6 +61,18 @@ class OrganizationSettingsForm(forms.ModelForm):
         if days < 1:
             raise forms.ValidationError("Reminders can repeat at most once a day.")
         return days
+
+    def clean(self) -> dict:
+        cleaned = super().clean()
+        files_days = cleaned.get("retention_files_days")
+        personal_days = cleaned.get("retention_personal_days")
+        # The documents name who signed; erasing that elsewhere while they are still kept achieves nothing.
+        if files_days is not None and personal_days is not None and personal_days < files_days:
+            self.add_error(
+                "retention_personal_days",
+                f"Erase personal data no sooner than documents are deleted: choose {files_days} days or more.",
+            )
+        return cleaned
 
 
 class InvitationForm(forms.Form):

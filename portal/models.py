@@ -91,6 +91,21 @@ class Organization(models.Model):
     reminder_max = models.PositiveSmallIntegerField(
         default=3, help_text="Most reminders a participant receives (0 turns reminders off)."
     )
+    expiry_warning_days = models.PositiveSmallIntegerField(
+        default=3, help_text="Days before an envelope expires that its sender is warned by e-mail (0: no warning)."
+    )
+    # Retention: counted from the day an envelope was completed, declined, voided or expired.
+    retention_files_days = models.PositiveSmallIntegerField(
+        null=True,
+        blank=True,
+        help_text="Days after an envelope is finished before its documents are deleted; empty keeps them.",
+    )
+    retention_personal_days = models.PositiveSmallIntegerField(
+        null=True,
+        blank=True,
+        help_text="Days after an envelope is finished before its participants' personal data is erased; "
+        "empty keeps it.",
+    )
 
     # The scoping helper filters on this path for every org-owned model.
     org_path = "self"

@@ -28,6 +28,7 @@ class Capability:
     TEMPLATES = "templates"
     FIELD_PLACEMENT = "field_placement"
     UPDATE_PARTICIPANT = "update_participant"
+    EXPIRY = "expiry"  # closes envelopes at their expiry by itself
 
     @staticmethod
     def auth(method: str) -> str:

@@ -417,3 +417,28 @@ def signer_change_contact(request: SigningRequest, spec: ParticipantSpec) -> Sig
     else:
         signer_revoke_link(signer)
     return signer
+
+
+@transaction.atomic
+def request_erase(request: SigningRequest) -> None:
+    """Retention at the provider: deletes this copy's files and the signers' personal data, and closes
+    every link. The sealed file's sha256 stays, so a copy kept elsewhere can still be verified."""
+    request = _lock(request)
+    files = [d.file for d in request.documents.all()] + ([request.sealed_file] if request.sealed_file else [])
+    for stored in files:
+        stored.delete(save=False)
+    request.documents.all().delete()
+    request.sealed_file = ""
+    request.notify_email = request.notify_name = ""
+    request.save(update_fields=["sealed_file", "notify_email", "notify_name"])
+    request.signers.update(
+        name="(erased)",
+        email="",
+        ip=None,
+        user_agent="",
+        signature_png=b"",
+        decline_reason="",
+        token_nonce="",
+        token_hash=None,
+        otp_hash="",
+    )

@@ -37,6 +37,8 @@ class BuiltinProvider(Provider):
             Capability.SIGNED_DOWNLOAD,
             Capability.UPDATE_PARTICIPANT,
             Capability.FIELD_PLACEMENT,
+            Capability.EXPIRY,
+            Capability.REMOTE_DELETE,
             Capability.auth("none"),
             Capability.auth("email_otp"),
         }
@@ -84,3 +86,6 @@ class BuiltinProvider(Provider):
             raise ProviderError("The signed PDF is not ready yet.", retry_after=30)
         with signing.sealed_file.open("rb") as sealed:
             return [SignedFile(name=f"{signing.title} (signed).pdf", content=sealed.read())]
+
+    def delete_remote(self, remote_id: str) -> None:
+        flows.request_erase(self._request(remote_id))

@@ -277,3 +277,20 @@ def test_codes_are_sent_at_most_once_a_minute_and_recorded(client, send_builtin,
     committed(client.post, link + "code/", {"action": "check", "code": code})
     kinds = list(envelope.events.values_list("kind", flat=True))
     assert {"participant.code_sent", "participant.code_failed", "participant.code_confirmed"} <= set(kinds)
+
+
+def test_remote_delete_erases_the_signing_copy_but_keeps_the_seal_hash(client, send_builtin, committed):
+    from providers.builtin.provider import BuiltinProvider
+
+    envelope = send_builtin([ANNA])
+    link = links_for("anna@example.com")[0]
+    committed(client.post, link + "act/", typed())
+    signing = SigningRequest.objects.get()
+    sealed_hash = signing.sealed_sha256
+    BuiltinProvider().delete_remote(str(signing.pk))
+    signing.refresh_from_db()
+    assert not signing.sealed_file and signing.sealed_sha256 == sealed_hash and not signing.documents.exists()
+    assert list(Signer.objects.values_list("name", "email", "ip")) == [("(erased)", "", None)]
+    assert client.get(link).status_code == 404
+    envelope.refresh_from_db()
+    assert envelope.signed_file  # the envelope's own copy follows its own retention policy

@@ -52,6 +52,7 @@ class MemoryProvider(Provider):
             Capability.VOID,
             Capability.UPDATE_PARTICIPANT,
             Capability.FIELD_PLACEMENT,
+            Capability.REMOTE_DELETE,
             *(Capability.auth(method) for method in ALL_AUTH),
         }
     )
@@ -116,6 +117,13 @@ class MemoryProvider(Provider):
     def update_participant(self, remote_id: str, participant: ParticipantSpec) -> str:
         self._maybe_fail("update_participant")
         return f"{remote_id}-p{participant.ref}-v2"
+
+    def delete_remote(self, remote_id: str) -> None:
+        self.calls.append(("delete_remote", remote_id))
+        if self.fail_next:
+            raise self.fail_next.pop(0)
+        # Like an HTTP DELETE: deleting what is already gone succeeds.
+        self.remote.pop(remote_id, None)
 
 
 class LimitedProvider(MemoryProvider):

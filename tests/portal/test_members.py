@@ -160,6 +160,7 @@ def test_admin_saves_organization_defaults_and_bad_values_show_beside_the_field(
         "reminder_first_after_days": 2,
         "reminder_every_days": 2,
         "reminder_max": 2,
+        "expiry_warning_days": 3,
     }
     response = client.post(reverse("organization_settings"), data)
     assert response.status_code == 400
