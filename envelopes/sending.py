@@ -34,6 +34,7 @@ from providers.registry import provider_class, provider_exists
 
 log = logging.getLogger(__name__)
 RETRY_AFTER_SECONDS = 60
+SEND_ATTEMPTS = 8  # transient failures before the envelope is marked failed (about four hours of backoff)
 UNEXPECTED = "Sending failed because of an error on our side. Try again; if it fails again, tell your administrator."
 
 DELIVERY_NEEDS = {
@@ -194,12 +195,17 @@ def envelope_deliver(*, envelope_id: int) -> str:
     try:
         remote = provider.send(send_request_for(envelope), checkpoint)
     except ProviderError as exc:
-        to = EnvelopeStatus.FAILED if exc.permanent else EnvelopeStatus.QUEUED
-        envelope_transition(envelope=envelope, to=to, last_error=exc.message, data={"error": exc.message})
-        log.info("envelope %s: send failed (%s)", envelope.pk, "permanent" if exc.permanent else "will retry")
-        if exc.permanent:
+        attempts = envelope.remote_state.get("transient_failures", 0) + (0 if exc.permanent else 1)
+        give_up = exc.permanent or attempts >= SEND_ATTEMPTS
+        message = exc.message if exc.permanent or not give_up else f"{exc.message} (tried {attempts} times)"
+        to = EnvelopeStatus.FAILED if give_up else EnvelopeStatus.QUEUED
+        state = {**envelope.remote_state, "transient_failures": attempts}
+        envelope_transition(envelope=envelope, to=to, last_error=message, remote_state=state, data={"error": message})
+        log.info("envelope %s: send failed (%s)", envelope.pk, "giving up" if give_up else "will retry")
+        if give_up:
             return "failed"
-        send_later(envelope.pk, seconds=exc.retry_after or RETRY_AFTER_SECONDS)
+        # Backoff: the provider's Retry-After, else 1, 2, 4 … minutes (at most an hour).
+        send_later(envelope.pk, seconds=exc.retry_after or min(RETRY_AFTER_SECONDS * 2 ** (attempts - 1), 3600))
         return "will retry"
     except Exception:
         # A bug or an outage we did not foresee: the envelope must not sit in "sending" unseen.

@@ -119,10 +119,16 @@ def _enqueue_send(envelope_id: int) -> None:
 
 
 def envelope_retry(*, envelope: Envelope, actor) -> None:
-    """Queues a failed send again."""
+    """Queues a failed send again, with a fresh allowance of automatic retries."""
+    state = {**envelope.remote_state, "transient_failures": 0}
     with transaction.atomic():
         if not envelope_transition(
-            envelope=envelope, to=EnvelopeStatus.QUEUED, source=EventSource.USER, actor=actor, last_error=""
+            envelope=envelope,
+            to=EnvelopeStatus.QUEUED,
+            source=EventSource.USER,
+            actor=actor,
+            last_error="",
+            remote_state=state,
         ):
             raise ValidationError("Only a failed envelope can be retried.")
         transaction.on_commit(lambda: _enqueue_send(envelope.pk))

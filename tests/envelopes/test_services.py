@@ -327,3 +327,20 @@ def test_an_unexpected_crash_while_sending_fails_the_envelope_visibly(draft, fak
         envelope_deliver(envelope_id=draft.pk)
     draft.refresh_from_db()
     assert draft.status == EnvelopeStatus.FAILED and "error on our side" in draft.last_error
+
+
+def test_transient_failures_back_off_and_give_up_after_the_limit(draft, fake_providers):
+    from envelopes.sending import SEND_ATTEMPTS
+
+    add(draft, "Anna", "anna@example.com")
+    envelope_send(envelope=draft, actor=None)
+    for attempt in range(1, SEND_ATTEMPTS + 1):
+        fake_providers.fail_next.append(ProviderError("Memory Sign is down."))
+        outcome = envelope_deliver(envelope_id=draft.pk)
+        assert outcome == ("failed" if attempt == SEND_ATTEMPTS else "will retry")
+    draft.refresh_from_db()
+    assert draft.status == EnvelopeStatus.FAILED and f"tried {SEND_ATTEMPTS} times" in draft.last_error
+    delays = sorted(
+        (s.next_run for s in Schedule.objects.filter(func="envelopes.tasks.send_envelope")), key=lambda d: d
+    )
+    assert len(delays) == SEND_ATTEMPTS - 1
