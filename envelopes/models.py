@@ -211,6 +211,10 @@ class Envelope(ReminderPolicy):
             models.Index(fields=["org", "-created_at", "-id"], name="envelope_org_newest"),
             models.Index(fields=["org", "status", "-created_at", "-id"], name="envelope_org_status_newest"),
             models.Index(fields=["org", "title"], name="envelope_org_title"),
+            # The background sweeps look only at envelopes out for signature.
+            models.Index(fields=["next_reminder_at"], condition=Q(status="sent"), name="envelope_reminder_due"),
+            models.Index(fields=["expires_at"], condition=Q(status="sent"), name="envelope_expiry_due"),
+            models.Index(fields=["next_sync_at"], condition=Q(status="sent"), name="envelope_sync_due"),
         ]
 
     def __str__(self) -> str:

@@ -15,7 +15,7 @@ from envelopes.audit import event_append
 from envelopes.models import Envelope, EnvelopeStatus, EventSource, Participant, ParticipantStatus
 from envelopes.sending import provider_for
 from envelopes.states import envelope_transition, participant_transition
-from providers.base import ProviderError, RemoteEvent
+from providers.base import Capability, ProviderError, RemoteEvent, RemoteSnapshot
 
 log = logging.getLogger(__name__)
 
@@ -76,8 +76,11 @@ def _apply(envelope: Envelope, event: RemoteEvent) -> bool:
 
 def signed_copy_fetch(envelope: Envelope) -> None:
     """Keeps the provider's signed PDF with the envelope (one file: the provider's final document)."""
+    provider = provider_for(envelope)
+    if not provider.supports(Capability.SIGNED_DOWNLOAD):
+        return
     try:
-        files = provider_for(envelope).download_signed(envelope.remote_id)
+        files = provider.download_signed(envelope.remote_id)
     except ProviderError as exc:
         log.warning("envelope %s: signed PDF not fetched: %s", envelope.pk, exc.message)
         return
@@ -95,3 +98,28 @@ def audit_head(*, provider: str, remote_id: str) -> str:
         .first()
         or ""
     )
+
+
+def snapshot_apply(envelope: Envelope, snapshot: RemoteSnapshot) -> int:
+    """Applies a polled status (participants first, then the envelope); returns how many changed.
+    Same or older statuses are no-ops, so polling next to webhooks never moves anything back."""
+    changed = 0
+    people = {str(p.pk): p for p in envelope.participants.all()}
+    for remote in snapshot.participants:
+        person = people.get(remote.ref)
+        if person is not None and remote.status in ParticipantStatus.values:
+            extra = {"decline_reason": remote.decline_reason[:500]} if remote.decline_reason else {}
+            changed += participant_transition(
+                participant=person,
+                to=remote.status,
+                source=EventSource.PROVIDER,
+                data={"by": "poll"},
+                at=remote.occurred_at,
+                **extra,
+            )
+    if snapshot.status in EnvelopeStatus.values and snapshot.status != envelope.status:
+        if envelope_transition(envelope=envelope, to=snapshot.status, source=EventSource.PROVIDER, data={"by": "poll"}):
+            changed += 1
+            if snapshot.status == EnvelopeStatus.COMPLETED:
+                signed_copy_fetch(envelope)
+    return changed

@@ -227,7 +227,11 @@ def _record_sent(envelope: Envelope, remote) -> None:
         last_error="",
         source=EventSource.PROVIDER,
     )
-    Envelope.objects.filter(pk=envelope.pk).update(next_reminder_at=envelope.first_reminder_due())
+    poll = provider_for(envelope).poll_interval
+    Envelope.objects.filter(pk=envelope.pk).update(
+        next_reminder_at=envelope.first_reminder_due(),
+        next_sync_at=timezone.now() + timedelta(seconds=poll) if poll else None,
+    )
     people = list(envelope.participants.all())
     first = min((p.order for p in people), default=1)
     for person in people:

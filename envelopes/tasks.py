@@ -6,10 +6,15 @@ from envelopes.expiry import envelopes_expire_due, expiry_warnings_send
 from envelopes.reminders import reminders_send_due
 from envelopes.retention import retention_purge_run
 from envelopes.sending import envelope_deliver
+from envelopes.sync import envelopes_sync_due
 
 
 def send_envelope(envelope_id: int) -> str:
     return envelope_deliver(envelope_id=int(envelope_id))
+
+
+def sync_with_providers() -> str:
+    return f"{envelopes_sync_due()} status change(s) from polling"
 
 
 def send_due_reminders() -> str:

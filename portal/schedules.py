@@ -17,6 +17,7 @@ class Recurring:
 SCHEDULES = [
     Recurring(name="Clear expired sessions", func="portal.tasks.sessions_clear", minutes=24 * 60),
     Recurring(name="Retention purge", func="envelopes.tasks.retention_purge", minutes=60),
+    Recurring(name="Sync envelopes with providers", func="envelopes.tasks.sync_with_providers", minutes=5),
     Recurring(name="Send due reminders", func="envelopes.tasks.send_due_reminders", minutes=15),
     Recurring(name="Expire envelopes", func="envelopes.tasks.expire_envelopes", minutes=15),
     Recurring(name="Warn senders before expiry", func="envelopes.tasks.warn_before_expiry", minutes=60),

@@ -173,6 +173,9 @@ class Provider:
     name: ClassVar[str]
     capabilities: ClassVar[frozenset[str]] = frozenset()
     max_documents: ClassVar[int | None] = None
+    # Seconds between status polls of an envelope out for signature; None: the provider reports
+    # every change itself and is never polled.
+    poll_interval: ClassVar[int | None] = 15 * 60
 
     def __init__(self, connection=None):
         self.connection = connection

@@ -24,6 +24,7 @@ from providers.builtin.models import SigningRequest
 class BuiltinProvider(Provider):
     id = "builtin"
     name = "Paraph signing"
+    poll_interval = None  # it reports every change as it happens
     capabilities = frozenset(
         {
             Capability.SEQUENTIAL_ORDER,

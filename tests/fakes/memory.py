@@ -91,7 +91,8 @@ class MemoryProvider(Provider):
             remote_id=remote_id,
             status=envelope["status"],
             participants=tuple(
-                RemoteParticipant(ref=p.ref, status="invited") for p in envelope["request"].participants
+                RemoteParticipant(ref=p.ref, status=envelope.get("participant_status", {}).get(p.ref, "invited"))
+                for p in envelope["request"].participants
             ),
         )
 
