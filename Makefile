@@ -32,8 +32,11 @@ lint: $(STAMP)
 	$(VENV)/bin/ruff check .
 	$(PY) manage.py makemigrations --check --dry-run
 
+# Page timings need seeded data on the database DATABASE_URL points at:
+#   DATABASE_URL=postgres://… .venv/bin/python manage.py seed_bench --envelopes 10000
 bench: $(STAMP)
 	$(PY) bench/seal.py
+	$(PY) bench/pages.py
 
 clean:
 	rm -rf $(VENV) var/test.sqlite3 .pytest_cache .ruff_cache
