@@ -10,7 +10,8 @@ from datetime import datetime, timedelta
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
-from envelopes.models import Envelope, EnvelopeStatus
+from envelopes.claims import claim_due
+from envelopes.models import Envelope
 from envelopes.services import participants_due, participants_remind
 from providers.base import ProviderError
 
@@ -26,14 +27,9 @@ def reminders_send_due(*, now: datetime | None = None, limit: int = 200) -> int:
     """Sends the reminders that are due; returns how many participants were reminded. Safe with many
     workers: each envelope is claimed by a compare-and-set on its due time."""
     now = now or timezone.now()
-    due = Envelope.objects.filter(status=EnvelopeStatus.SENT, next_reminder_at__lte=now)
     reminded = 0
-    for pk, due_at in due.order_by("next_reminder_at").values_list("pk", "next_reminder_at")[:limit]:
-        claimed = Envelope.objects.filter(pk=pk, status=EnvelopeStatus.SENT, next_reminder_at=due_at).update(
-            next_reminder_at=now + CLAIM_LEASE
-        )
-        if claimed:
-            reminded += _remind(Envelope.objects.get(pk=pk), now)
+    for envelope in claim_due("next_reminder_at", now=now, limit=limit, lease=CLAIM_LEASE):
+        reminded += _remind(envelope, now)
     return reminded
 
 

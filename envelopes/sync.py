@@ -9,7 +9,8 @@ from datetime import datetime, timedelta
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
-from envelopes.models import Envelope, EnvelopeStatus
+from envelopes.claims import claim_due
+from envelopes.models import Envelope
 from envelopes.remote import snapshot_apply
 from envelopes.sending import provider_for
 from providers.base import ProviderError
@@ -24,14 +25,9 @@ def envelopes_sync_due(*, now: datetime | None = None, limit: int = 100) -> int:
     """Polls the envelopes that are due; returns how many statuses changed. Each envelope is claimed
     by a compare-and-set on its due time, so several workers never poll the same one twice."""
     now = now or timezone.now()
-    due = Envelope.objects.filter(status=EnvelopeStatus.SENT, next_sync_at__lte=now).order_by("next_sync_at")
     changed = 0
-    for pk, due_at in due.values_list("pk", "next_sync_at")[:limit]:
-        claimed = Envelope.objects.filter(pk=pk, status=EnvelopeStatus.SENT, next_sync_at=due_at).update(
-            next_sync_at=now + CLAIM_LEASE
-        )
-        if claimed:
-            changed += _sync(Envelope.objects.get(pk=pk), now)
+    for envelope in claim_due("next_sync_at", now=now, limit=limit, lease=CLAIM_LEASE):
+        changed += _sync(envelope, now)
     return changed
 
 

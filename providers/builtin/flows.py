@@ -267,7 +267,6 @@ def _check_code(signer: Signer, *, verified: bool, to_sign: bool) -> None:
         raise SigningRefused("Confirm the code we e-mailed you first.")
 
 
-@transaction.atomic
 def signer_sign(
     signer: Signer,
     *,
@@ -281,53 +280,59 @@ def signer_sign(
     """Records the signature and moves the envelope on: the next group, or completion."""
     if signer.role != "signer":
         raise SigningRefused("You are asked to approve or view this envelope, not to sign it.")
-    _check_code(signer, verified=verified, to_sign=True)
-    request = _lock(signer.request)
-    now = timezone.now()
-    _claim(
+    _answer(
         signer,
-        request,
         SignerStatus.SIGNED,
-        signed_at=now,
-        signature_png=signature_png,
-        signature_method=method,
         ip=ip,
-        user_agent=user_agent[:300],
-        attachments_acknowledged_at=now if acknowledged else None,
+        user_agent=user_agent,
+        verified=verified,
+        acknowledged=acknowledged,
+        stored={"signature_png": signature_png, "signature_method": method},
+        reported={"method": method},
     )
-    _report(
-        _event(
-            request,
-            "participant.signed",
-            signer,
-            ip=ip,
-            user_agent=user_agent[:300],
-            method=method,
-            consent=CONSENT_TEXT,
-        )
-    )
-    _advance(request)
 
 
-@transaction.atomic
 def signer_approve(
     signer: Signer, *, ip: str | None, user_agent: str, verified: bool, acknowledged: bool = False
 ) -> None:
     if signer.role != "approver":
         raise SigningRefused("You are asked to sign or view this envelope, not to approve it.")
+    _answer(signer, SignerStatus.APPROVED, ip=ip, user_agent=user_agent, verified=verified, acknowledged=acknowledged)
+
+
+@transaction.atomic
+def _answer(
+    signer: Signer,
+    to: str,
+    *,
+    ip: str | None,
+    user_agent: str,
+    verified: bool,
+    acknowledged: bool,
+    stored: dict | None = None,
+    reported: dict | None = None,
+) -> None:
+    """Signing and approving alike: the code check, the claim on the locked request, the event
+    (with the consent text agreed to) and what comes next."""
     _check_code(signer, verified=verified, to_sign=True)
     request = _lock(signer.request)
     now = timezone.now()
+    user_agent = user_agent[:300]
     _claim(
         signer,
         request,
-        SignerStatus.APPROVED,
+        to,
         signed_at=now,
         ip=ip,
-        user_agent=user_agent[:300],
+        user_agent=user_agent,
         attachments_acknowledged_at=now if acknowledged else None,
+        **(stored or {}),
     )
-    _report(_event(request, "participant.approved", signer, ip=ip, user_agent=user_agent[:300], consent=CONSENT_TEXT))
+    _report(
+        _event(
+            request, f"participant.{to}", signer, ip=ip, user_agent=user_agent, consent=CONSENT_TEXT, **(reported or {})
+        )
+    )
     _advance(request)
 
 

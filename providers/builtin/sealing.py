@@ -254,7 +254,8 @@ def _lock_identities() -> None:
 def _new_identity() -> dict:
     """Fields of a new SealingIdentity: a self-signed EC P-256 certificate for ten years."""
     key = ec.generate_private_key(ec.SECP256R1())
-    certificate = _self_signed(key)
+    host = urlsplit(settings.SITE_URL).hostname or "localhost"
+    certificate = self_signed_certificate(key, common_name=f"Paraph signing ({host[: COMMON_NAME_MAX - 17]})")
     # Password-less inside: the Fernet encryption around it is what protects the key at rest.
     bundle = pkcs12.serialize_key_and_certificates(b"Paraph seal", key, certificate, None, serialization.NoEncryption())
     return {
@@ -265,9 +266,10 @@ def _new_identity() -> dict:
     }
 
 
-def _self_signed(key: ec.EllipticCurvePrivateKey) -> x509.Certificate:
-    host = urlsplit(settings.SITE_URL).hostname or "localhost"
-    common_name = f"Paraph signing ({host[: COMMON_NAME_MAX - 17]})"
+def self_signed_certificate(
+    key: ec.EllipticCurvePrivateKey, *, common_name: str, days: int = CERTIFICATE_DAYS
+) -> x509.Certificate:
+    """A self-signed certificate for sealing: the instance's own, and the ones tests and the bench make."""
     name = x509.Name(
         [x509.NameAttribute(NameOID.COMMON_NAME, common_name), x509.NameAttribute(NameOID.ORGANIZATION_NAME, "Paraph")]
     )
@@ -290,7 +292,7 @@ def _self_signed(key: ec.EllipticCurvePrivateKey) -> x509.Certificate:
         .public_key(key.public_key())
         .serial_number(x509.random_serial_number())
         .not_valid_before(now - timedelta(minutes=5))  # a verifier whose clock is a little behind
-        .not_valid_after(now + timedelta(days=CERTIFICATE_DAYS))
+        .not_valid_after(now + timedelta(days=days))
         .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
         .add_extension(seal_usage, critical=True)
         .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), critical=False)

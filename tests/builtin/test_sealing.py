@@ -25,7 +25,13 @@ from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 from portal.crypto import decrypt
 from providers.builtin import sealing
 from providers.builtin.models import SealingIdentity, SigningRequest
-from providers.builtin.sealing import reset_sealing_cache, seal_pdf, sealing_identity, verify_sealed_pdf
+from providers.builtin.sealing import (
+    reset_sealing_cache,
+    seal_pdf,
+    sealing_identity,
+    self_signed_certificate,
+    verify_sealed_pdf,
+)
 from tests.envelopes.pdfs import make_pdf
 
 
@@ -44,18 +50,7 @@ def fresh_identity(settings):
 def certificate_file(folder, password: str = "", common_name: str = "Acme seal") -> tuple[str, x509.Certificate]:
     """A PKCS#12 file as an operator would configure it; returns (path, certificate)."""
     key = ec.generate_private_key(ec.SECP256R1())
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, common_name)])
-    now = datetime.now(UTC)
-    certificate = (
-        x509.CertificateBuilder()
-        .subject_name(name)
-        .issuer_name(name)
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - timedelta(minutes=5))
-        .not_valid_after(now + timedelta(days=30))
-        .sign(key, hashes.SHA256())
-    )
+    certificate = self_signed_certificate(key, common_name=common_name, days=30)
     protection = serialization.BestAvailableEncryption(password.encode()) if password else serialization.NoEncryption()
     path = folder / "seal.p12"
     path.write_bytes(pkcs12.serialize_key_and_certificates(b"acme", key, certificate, None, protection))
