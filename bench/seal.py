@@ -131,3 +131,7 @@ def _pkcs12() -> bytes:
     key = ec.generate_private_key(ec.SECP256R1())
     certificate = self_signed_certificate(key, common_name="Paraph bench", days=30)
     return pkcs12.serialize_key_and_certificates(b"bench", key, certificate, None, serialization.NoEncryption())
+
+
+if __name__ == "__main__":
+    main()
