@@ -110,6 +110,9 @@ class Template(ReminderPolicy):
     language = models.CharField(max_length=5, choices=Language.choices, default=Language.EN)
     expiry_days = models.PositiveSmallIntegerField(default=30)
     provider = models.CharField(max_length=40, blank=True)
+    connection = models.ForeignKey(
+        "providers.ProviderConnection", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(auto_now=True)
@@ -171,6 +174,10 @@ class TemplateRole(models.Model):
 class Envelope(ReminderPolicy):
     org = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="envelopes")
     provider = models.CharField(max_length=40, blank=True, help_text="Registry id of the provider that sends it.")
+    # The account it is sent through; empty for providers that need none (Paraph's own signing).
+    connection = models.ForeignKey(
+        "providers.ProviderConnection", on_delete=models.RESTRICT, null=True, blank=True, related_name="envelopes"
+    )
     template = models.ForeignKey(Template, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
     title = models.CharField(max_length=200)
     message = models.TextField(max_length=MESSAGE_MAX_LENGTH, blank=True)

@@ -52,7 +52,7 @@ def provider_for(envelope: Envelope):
             f"The provider this envelope was sent with ({envelope.provider or 'none'}) is not configured on this "
             "installation; ask your administrator."
         )
-    return provider_class(envelope.provider)()
+    return provider_class(envelope.provider)(envelope.connection)
 
 
 def send_problems(envelope: Envelope) -> list[str]:
