@@ -22,6 +22,9 @@ PASSWORD = "correct-horse-battery-staple"
 TEST_PROCESS_ONLY = {"DJANGO_ALLOW_ASYNC_UNSAFE"}
 _counter = itertools.count(1)
 
+# The fake Formify server and its fixtures (`fake_formify`).
+pytest_plugins = ["tests.fakes.formify_fixtures"]
+
 
 def child_environment(**overrides: str) -> dict[str, str]:
     """The environment for a process a test starts (a worker, a server, a settings check)."""

@@ -1,0 +1,1 @@
+"""Fixtures for the fake Formify server (see tests/fakes/formify.py)."""
