@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime, time
 
 from django import forms
+from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator
 from django.utils import timezone
 
@@ -20,21 +21,35 @@ from envelopes.models import (
 )
 from envelopes.sending import DELIVERY_NEEDS, ROLE_NEEDS
 from providers.base import Capability
-from providers.registry import provider_choices, provider_class, provider_exists
+from providers.registry import provider_class, provider_exists
+from providers.selectors import send_option_parse, send_option_value, send_options
 
 
-def provider_field(*, empty_label: str) -> forms.ChoiceField:
-    """The providers this installation can send with (the registry, read at form time)."""
-    choices = provider_choices()
-    return forms.ChoiceField(
-        label="Send with",
-        choices=[("", empty_label), *choices],
-        required=False,
-        help_text="" if choices else "No provider is connected yet; you can still prepare the envelope.",
-    )
+class SendWithMixin:
+    """The "Send with" choice: a provider that needs no account, or one of the organization's
+    connections. Cleans into `provider` (registry id) and `connection`."""
+
+    def send_with_setup(self, *, empty_label: str) -> None:
+        choices = send_options(self.instance.org)
+        self.fields["provider"] = forms.ChoiceField(
+            label="Send with",
+            choices=[("", empty_label), *choices],
+            required=False,
+            help_text="" if choices else "No provider is connected yet; you can still prepare the envelope.",
+        )
+        if self.instance.provider:
+            self.initial["provider"] = send_option_value(self.instance.provider, self.instance.connection)
+
+    def clean_provider(self):
+        try:
+            provider_id, connection = send_option_parse(self.instance.org, self.cleaned_data["provider"])
+        except ValidationError as exc:
+            raise forms.ValidationError(exc.messages[0]) from None
+        self.cleaned_data["connection"] = connection
+        return provider_id
 
 
-class EnvelopeSettingsForm(forms.ModelForm):
+class EnvelopeSettingsForm(SendWithMixin, forms.ModelForm):
     expires_on = forms.DateField(
         label="Expires on",
         required=False,
@@ -64,7 +79,7 @@ class EnvelopeSettingsForm(forms.ModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["provider"] = provider_field(empty_label="Choose a provider…")
+        self.send_with_setup(empty_label="Choose a provider…")
         self.fields["message"].help_text = f"Up to {MESSAGE_MAX_LENGTH} characters, shown in the invitation."
         if self.instance.expires_at:
             self.initial["expires_on"] = timezone.localtime(self.instance.expires_at).date()
@@ -72,6 +87,7 @@ class EnvelopeSettingsForm(forms.ModelForm):
     def settings(self) -> dict:
         """Cleaned values in the shape `envelope_update` takes."""
         data = {name: self.cleaned_data[name] for name in self.Meta.fields}
+        data["connection"] = self.cleaned_data.get("connection")
         day = self.cleaned_data.get("expires_on")
         if day:
             data["expires_at"] = timezone.make_aware(datetime.combine(day, time(23, 59)))
@@ -166,7 +182,7 @@ class TemplateNameForm(forms.Form):
     name = forms.CharField(label="Template name", max_length=200)
 
 
-class TemplateForm(forms.ModelForm):
+class TemplateForm(SendWithMixin, forms.ModelForm):
     class Meta:
         model = Template
         fields = [
@@ -192,7 +208,7 @@ class TemplateForm(forms.ModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["provider"] = provider_field(empty_label="Choose when sending")
+        self.send_with_setup(empty_label="Choose when sending")
         for name in ("expiry_days", "reminder_every_days"):
             self.fields[name].min_value = 1
             self.fields[name].widget.attrs["min"] = 1

@@ -253,6 +253,7 @@ def participant_change_contact(*, participant: Participant, actor, email: str = 
         delivery=participant.delivery,
         auth_view=participant.auth_view,
         auth_sign=participant.auth_sign,
+        remote_id=participant.remote_id,
     )
     try:
         remote_id = provider.update_participant(envelope.remote_id, spec)

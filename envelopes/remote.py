@@ -75,8 +75,11 @@ def _apply(envelope: Envelope, event: RemoteEvent) -> bool:
 
 
 def signed_copy_fetch(envelope: Envelope) -> None:
-    """Keeps the provider's signed PDF with the envelope (one file: the provider's final document)."""
+    """Keeps the provider's signed PDF with the envelope (one file: the provider's final document),
+    and what the signers filled in where the provider reports it."""
     provider = provider_for(envelope)
+    if provider.supports(Capability.FIELD_VALUES):
+        _field_values_keep(envelope, provider)
     if not provider.supports(Capability.SIGNED_DOWNLOAD):
         return
     try:
@@ -89,6 +92,17 @@ def signed_copy_fetch(envelope: Envelope) -> None:
         envelope.signed_file.save(f"{envelope.pk}-signed.pdf", ContentFile(content), save=False)
         envelope.signed_sha256 = hashlib.sha256(content).hexdigest()
         envelope.save(update_fields=["signed_file", "signed_sha256"])
+
+
+def _field_values_keep(envelope: Envelope, provider) -> None:
+    try:
+        values = provider.field_values(envelope.remote_id)
+    except ProviderError as exc:
+        log.warning("envelope %s: field values not fetched: %s", envelope.pk, exc.message)
+        return
+    state = {**Envelope.objects.values_list("remote_state", flat=True).get(pk=envelope.pk), "field_values": values}
+    Envelope.objects.filter(pk=envelope.pk).update(remote_state=state)
+    envelope.remote_state = state
 
 
 def audit_head(*, provider: str, remote_id: str) -> str:
@@ -104,9 +118,11 @@ def snapshot_apply(envelope: Envelope, snapshot: RemoteSnapshot) -> int:
     """Applies a polled status (participants first, then the envelope); returns how many changed.
     Same or older statuses are no-ops, so polling next to webhooks never moves anything back."""
     changed = 0
-    people = {str(p.pk): p for p in envelope.participants.all()}
+    everyone = list(envelope.participants.all())
+    people = {str(p.pk): p for p in everyone}
+    by_remote_id = {p.remote_id: p for p in everyone if p.remote_id}
     for remote in snapshot.participants:
-        person = people.get(remote.ref)
+        person = people.get(remote.ref) or by_remote_id.get(remote.remote_id)
         if person is not None and remote.status in ParticipantStatus.values:
             extra = {"decline_reason": remote.decline_reason[:500]} if remote.decline_reason else {}
             changed += participant_transition(

@@ -74,12 +74,27 @@ def send_problems(envelope: Envelope) -> list[str]:
             problems.append(f"{label} needs an e-mail address.")
         if person.delivery in (Delivery.SMS, Delivery.EMAIL_SMS, Delivery.WHATSAPP) and not person.phone:
             problems.append(f"{label} needs a phone number.")
-    if not provider_exists(envelope.provider):
+    if not provider_exists(envelope.provider) or not provider_class(envelope.provider).configured():
         problems.append("Choose how the envelope is sent (a provider connection).")
         return problems
     provider = provider_class(envelope.provider)
+    problems += _connection_problems(provider, envelope)
     problems += _capability_problems(provider, documents, people)
+    if not problems:
+        problems += provider.request_problems(send_request_for(envelope))
     return problems
+
+
+def _connection_problems(provider, envelope: Envelope) -> list[str]:
+    """A provider used through an account needs one of the organization's, in working order."""
+    if not provider.connect:
+        return []
+    connection = envelope.connection
+    if connection is None or connection.org_id != envelope.org_id or connection.provider != provider.id:
+        return [f"Choose which {provider.name} account sends the envelope."]
+    if not connection.is_usable:
+        return [f"The {connection.label} connection needs reconnecting; an admin can do it on the Connections page."]
+    return []
 
 
 def _capability_problems(provider, documents, people) -> list[str]:

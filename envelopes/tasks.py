@@ -7,6 +7,7 @@ from envelopes.reminders import reminders_send_due
 from envelopes.retention import retention_purge_run
 from envelopes.sending import envelope_deliver
 from envelopes.sync import envelopes_sync_due
+from envelopes.webhooks import webhook_deliveries_retry, webhook_delivery_apply
 
 
 def send_envelope(envelope_id: int) -> str:
@@ -33,3 +34,15 @@ def retention_purge() -> str:
     """Purges what retention policies say is due, in batches, for at most about a minute (well under
     the queue's task timeout); what is left waits for the next run."""
     return retention_purge_run(seconds=60).summary()
+
+
+def apply_webhook_delivery(delivery_id: int) -> str:
+    return webhook_delivery_apply(delivery_id=int(delivery_id))
+
+
+def retry_webhook_deliveries() -> str:
+    """Applies deliveries left pending (a worker died, the provider was down while re-reading)."""
+    ids = webhook_deliveries_retry()
+    for delivery_id in ids:
+        webhook_delivery_apply(delivery_id=delivery_id)
+    return f"retried {len(ids)} webhook deliveries"

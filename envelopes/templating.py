@@ -27,6 +27,7 @@ def template_from_envelope(*, envelope: Envelope, actor, name: str) -> Template:
         message=envelope.message,
         language=envelope.language,
         provider=envelope.provider,
+        connection=envelope.connection,
         created_by=actor,
         expiry_days=max(1, (envelope.expires_at - envelope.created_at).days) if envelope.expires_at else 30,
         reminder_first_after_days=envelope.reminder_first_after_days,
@@ -57,7 +58,11 @@ def envelope_from_template(*, template: Template, actor) -> Envelope:
     """A new draft with the template's documents and settings; each role becomes a participant
     named after the role, whose contact details the sender fills in."""
     envelope = envelope_create(
-        org=template.org, actor=actor, title=template.title or template.name, provider=template.provider
+        org=template.org,
+        actor=actor,
+        title=template.title or template.name,
+        provider=template.provider,
+        connection=template.connection,
     )
     envelope.template = template
     envelope.save(update_fields=["template"])

@@ -21,6 +21,8 @@ SCHEDULES = [
     Recurring(name="Send due reminders", func="envelopes.tasks.send_due_reminders", minutes=15),
     Recurring(name="Expire envelopes", func="envelopes.tasks.expire_envelopes", minutes=15),
     Recurring(name="Warn senders before expiry", func="envelopes.tasks.warn_before_expiry", minutes=60),
+    Recurring(name="Retry webhook deliveries", func="envelopes.tasks.retry_webhook_deliveries", minutes=5),
+    Recurring(name="Refresh provider tokens", func="providers.tasks.refresh_expiring_tokens", minutes=10),
 ]
 
 

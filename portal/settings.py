@@ -95,6 +95,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "portal.context_processors.organization",
+                "providers.context_processors.reconnect_banner",
             ],
         },
     },
@@ -202,6 +203,13 @@ elif DEBUG:
 
 # --- Secrets at rest --------------------------------------------------------
 # Fernet keys, newest first; older keys still decrypt, so adding one rotates.
+# --- Providers ----------------------------------------------------------------
+# Formify is offered on the connection screen once FORMIFY_CLIENT_ID is set.
+FORMIFY_API_URL = env_str("FORMIFY_API_URL", "https://docs-api.formify.se/v1").rstrip("/")
+FORMIFY_AUTHORIZE_URL = env_str("FORMIFY_AUTHORIZE_URL", "https://app.formify.eu/#/oauth")
+FORMIFY_CLIENT_ID = env_str("FORMIFY_CLIENT_ID")
+FORMIFY_CLIENT_SECRET = env_str("FORMIFY_CLIENT_SECRET")
+
 FIELD_ENCRYPTION_KEYS = env_list("FIELD_ENCRYPTION_KEYS")
 if not FIELD_ENCRYPTION_KEYS and DEBUG:
     FIELD_ENCRYPTION_KEYS = [base64.urlsafe_b64encode(hashlib.sha256(SECRET_KEY.encode()).digest()).decode()]
@@ -272,6 +280,10 @@ LOGGING = {
         "django_q": {"level": env_str("Q_LOG_LEVEL", "WARNING"), "propagate": True},
         # runserver's request log has its own handler: give it the same filter.
         "django.server": {"handlers": ["console"], "level": "INFO", "propagate": False},
+        # Their debug output contains access and refresh tokens: never below WARNING.
+        "requests_oauthlib": {"level": "WARNING"},
+        "oauthlib": {"level": "WARNING"},
+        "urllib3": {"level": "WARNING"},
     },
 }
 

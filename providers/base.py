@@ -6,7 +6,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
+
+if TYPE_CHECKING:
+    from providers.oauth import OAuthClient
 
 
 class Capability:
@@ -29,6 +32,7 @@ class Capability:
     FIELD_PLACEMENT = "field_placement"
     UPDATE_PARTICIPANT = "update_participant"
     EXPIRY = "expiry"  # closes envelopes at their expiry by itself
+    FIELD_VALUES = "field_values"  # returns what signers filled in
 
     @staticmethod
     def auth(method: str) -> str:
@@ -50,6 +54,22 @@ class AuthExpired(ProviderError):
 
     def __init__(self, message: str = "The provider no longer accepts this connection. Reconnect it."):
         super().__init__(message, permanent=True)
+
+
+class WebhookRefused(ProviderError):
+    """A webhook call that is forged, stale or unreadable; answered 401 and not stored."""
+
+    def __init__(self, message: str):
+        super().__init__(message, permanent=True)
+
+
+@dataclass(frozen=True)
+class Account:
+    """The provider account a connection acts for."""
+
+    id: str
+    name: str
+    email: str = ""
 
 
 @dataclass(frozen=True)
@@ -77,6 +97,7 @@ class ParticipantSpec:
     auth_sign: str
     personal_number: str = ""
     fields: tuple[FieldSpec, ...] = ()  # empty: sign on an appended signature page
+    remote_id: str = ""  # the provider's id of the participant, once sent
 
 
 @dataclass(frozen=True)
@@ -130,10 +151,11 @@ class RemoteEnvelope:
 
 @dataclass(frozen=True)
 class RemoteParticipant:
-    ref: str
+    ref: str  # our participant id when the provider knows it; else empty and remote_id is used
     status: str  # waiting | invited | opened | signed | approved | declined
     occurred_at: datetime | None = None
     decline_reason: str = ""
+    remote_id: str = ""  # the provider's id of the participant
 
 
 @dataclass(frozen=True)
@@ -176,9 +198,50 @@ class Provider:
     # Seconds between status polls of an envelope out for signature; None: the provider reports
     # every change itself and is never polled.
     poll_interval: ClassVar[int | None] = 15 * 60
+    # How an account is connected: "oauth2", or None when the provider needs no account.
+    connect: ClassVar[str | None] = None
+    summary: ClassVar[str] = ""  # one line for the connection screen
 
     def __init__(self, connection=None):
         self.connection = connection
+
+    @classmethod
+    def configured(cls) -> bool:
+        """False hides the provider (its settings are missing on this installation)."""
+        return True
+
+    @classmethod
+    def oauth_client(cls) -> OAuthClient:
+        raise NotImplementedError
+
+    @classmethod
+    def request_problems(cls, request: SendRequest) -> list[str]:
+        """What this provider would refuse in the request, one sentence each, before any call."""
+        return []
+
+    def account(self) -> Account:
+        raise NotImplementedError
+
+    def webhook_register(self, url: str) -> tuple[str, str]:
+        """Subscribes `url` to envelope events; returns (webhook id, signing secret)."""
+        raise NotImplementedError
+
+    def webhook_delete(self, webhook_id: str) -> None:
+        raise NotImplementedError
+
+    def disconnect(self) -> None:
+        """Gives up the connection's access at the provider (revokes its tokens)."""
+
+    def webhook_verify(self, body: bytes, headers: dict[str, str]) -> None:
+        """Raises WebhookRefused unless the call really comes from the provider."""
+        raise NotImplementedError
+
+    def webhook_events(self, body: bytes) -> list[RemoteEvent]:
+        """The events in a verified webhook body."""
+        raise NotImplementedError
+
+    def field_values(self, remote_id: str) -> dict[str, list[str]]:
+        raise NotImplementedError
 
     def send(self, request: SendRequest, checkpoint: Checkpoint) -> RemoteEnvelope:
         raise NotImplementedError
@@ -186,7 +249,8 @@ class Provider:
     def fetch(self, remote_id: str) -> RemoteSnapshot:
         raise NotImplementedError
 
-    def remind(self, remote_id: str, participant_refs: list[str]) -> RemindResult:
+    def remind(self, remote_id: str, participant_refs: list[str], remote_ids: dict[str, str]) -> RemindResult:
+        """Reminds the participants (`remote_ids`: our ref → the provider's participant id)."""
         raise NotImplementedError
 
     def void(self, remote_id: str, reason: str) -> None:
@@ -202,7 +266,8 @@ class Provider:
         raise NotImplementedError
 
     def verify_webhook(self, body: bytes, headers: dict[str, str]) -> list[RemoteEvent]:
-        raise NotImplementedError
+        self.webhook_verify(body, headers)
+        return self.webhook_events(body)
 
     @classmethod
     def supports(cls, capability: str) -> bool:

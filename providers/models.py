@@ -18,6 +18,11 @@ class ConnectionStatus(models.TextChoices):
     NEEDS_RECONNECT = "needs_reconnect", "Needs reconnect"
     DISABLED = "disabled", "Disconnected"
 
+    @classmethod
+    def live(cls) -> list[str]:
+        """Connections that are still shown and can be repaired (not disconnected)."""
+        return [cls.CONNECTED, cls.NEEDS_RECONNECT]
+
 
 class ProviderConnection(models.Model):
     """One account an organization holds with a provider. Several per provider are allowed."""

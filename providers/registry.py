@@ -11,6 +11,7 @@ from providers.base import Provider
 # Each provider's issue adds its line here.
 PROVIDERS: dict[str, str] = {
     "builtin": "providers.builtin.provider.BuiltinProvider",
+    "formify": "providers.formify.provider.FormifyProvider",
 }
 
 
@@ -25,8 +26,12 @@ def provider_class(provider_id: str) -> type[Provider]:
 
 
 def provider_choices() -> list[tuple[str, str]]:
-    """(id, name) of every provider that can be used on this installation."""
-    return [(provider_id, provider_class(provider_id).name) for provider_id in PROVIDERS]
+    """(id, name) of every provider that can be used on this installation (its settings present)."""
+    return [(provider_id, provider_class(provider_id).name) for provider_id in available_providers()]
+
+
+def available_providers() -> list[str]:
+    return [provider_id for provider_id in PROVIDERS if provider_class(provider_id).configured()]
 
 
 def provider_exists(provider_id: str) -> bool:

@@ -1,11 +1,17 @@
 from django.urls import path
 
-from providers import views
+from providers import views, webhooks
 from providers.builtin import verify_views
 from providers.builtin import views as signing
 
 urlpatterns = [
     path("connections/", views.connection_list, name="connection_list"),
+    path("connections/<str:provider_id>/connect/", views.connection_connect, name="connection_connect"),
+    path("connections/<str:provider_id>/callback/", views.connection_callback, name="connection_callback"),
+    path("connections/<int:connection_id>/test/", views.connection_test, name="connection_test"),
+    path("connections/<int:connection_id>/rename/", views.connection_rename, name="connection_rename"),
+    path("connections/<int:connection_id>/disconnect/", views.connection_disconnect, name="connection_disconnect"),
+    path("webhooks/<str:provider_id>/<int:connection_id>/", webhooks.webhook_receive, name="provider_webhook"),
     path("sign/<str:token>/", signing.sign_page, name="builtin_sign"),
     path("sign/<str:token>/code/", signing.code_view, name="builtin_code"),
     path("sign/<str:token>/act/", signing.act_view, name="builtin_act"),

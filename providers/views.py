@@ -1,10 +1,92 @@
-"""Provider connection screens. Until the provider layer arrives this lists nothing connected."""
+"""Provider connection screens: every member sees the state; admins connect, test, rename and
+disconnect accounts."""
 
-from django.shortcuts import render
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_POST
 
 from portal.roles import role_required
+from portal.tenancy import org_get_or_404
+from providers import connections
+from providers.models import ConnectionStatus, ProviderConnection
 
 
 @role_required("view")
 def connection_list(request):
-    return render(request, "providers/connection_list.html")
+    cards = connections.provider_cards(request.org)
+    return render(request, "providers/connection_list.html", {"cards": cards})
+
+
+@require_POST
+@role_required("manage")
+def connection_connect(request, provider_id: str):
+    reconnect = request.POST.get("reconnect")
+    if reconnect:
+        org_get_or_404(ProviderConnection, request.org, pk=reconnect, provider=provider_id)
+    try:
+        url = connections.connection_begin(
+            session=request.session,
+            org=request.org,
+            provider_id=provider_id,
+            label=request.POST.get("label", ""),
+            reconnect=int(reconnect) if reconnect else None,
+        )
+    except ValidationError as exc:
+        messages.error(request, exc.messages[0])
+        return redirect("connection_list")
+    return redirect(url)
+
+
+@role_required("manage")
+def connection_callback(request, provider_id: str):
+    try:
+        connection = connections.connection_complete(
+            session=request.session, org=request.org, provider_id=provider_id, params=request.GET, actor=request.user
+        )
+    except ValidationError as exc:
+        messages.error(request, exc.messages[0])
+    else:
+        messages.success(request, f"Connected {connection.label} ({connection.account_name or 'account'}).")
+    return redirect("connection_list")
+
+
+@require_POST
+@role_required("manage")
+def connection_test(request, connection_id: int):
+    connection = _live_connection(request, connection_id)
+    try:
+        name = connections.connection_test(connection=connection)
+    except ValidationError as exc:
+        messages.error(request, f"{connection.label}: {exc.messages[0]}")
+    else:
+        messages.success(request, f"{connection.label} works: signed in as {name}.")
+    return redirect("connection_list")
+
+
+@require_POST
+@role_required("manage")
+def connection_rename(request, connection_id: int):
+    connection = _live_connection(request, connection_id)
+    try:
+        connections.connection_rename(connection=connection, label=request.POST.get("label", ""))
+    except ValidationError as exc:
+        messages.error(request, exc.messages[0])
+    return redirect("connection_list")
+
+
+@require_POST
+@role_required("manage")
+def connection_disconnect(request, connection_id: int):
+    connection = _live_connection(request, connection_id)
+    problems = connections.connection_disconnect(connection=connection)
+    messages.success(request, f"Disconnected {connection.label}. Its envelopes are kept.")
+    for problem in problems:
+        messages.warning(request, problem)
+    return redirect("connection_list")
+
+
+def _live_connection(request, connection_id: int) -> ProviderConnection:
+    return org_get_or_404(ProviderConnection, request.org, pk=connection_id, status__in=ConnectionStatus.live())

@@ -69,7 +69,7 @@ class BuiltinProvider(Provider):
             participants=tuple(RemoteParticipant(ref=s.ref, status=s.status) for s in signing.signers.all()),
         )
 
-    def remind(self, remote_id: str, participant_refs: list[str]) -> RemindResult:
+    def remind(self, remote_id: str, participant_refs: list[str], remote_ids: dict[str, str]) -> RemindResult:
         return flows.request_remind(self._request(remote_id), participant_refs)
 
     def void(self, remote_id: str, reason: str) -> None:

@@ -96,7 +96,7 @@ class MemoryProvider(Provider):
             ),
         )
 
-    def remind(self, remote_id: str, participant_refs: list[str]) -> RemindResult:
+    def remind(self, remote_id: str, participant_refs: list[str], remote_ids: dict[str, str]) -> RemindResult:
         self._maybe_fail("remind")
         now = timezone.now()
         reminded, refused = [], {}

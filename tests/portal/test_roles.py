@@ -23,6 +23,7 @@ OPEN_TO_ALL = {
     "builtin_attachment",
     "builtin_download",
     "verify_pdf",
+    "provider_webhook",  # called by the provider, proven by the webhook signature
 }
 
 

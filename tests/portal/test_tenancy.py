@@ -14,6 +14,7 @@ from envelopes.models import Document, Envelope, Participant, Template, Template
 from portal.models import Invitation, Membership, Organization, Role
 from portal.services import invitation_create
 from portal.tenancy import org_get_or_404, org_scoped
+from providers.models import ProviderConnection
 from tests.envelopes.pdfs import make_pdf
 from tests.urlwalk import portal_url_patterns
 
@@ -26,7 +27,10 @@ PUBLIC_BY_TOKEN = {
     "builtin_page",
     "builtin_attachment",
     "builtin_download",
+    "provider_webhook",  # the caller proves itself with the connection's webhook secret
 }
+# URLs whose argument names a provider, not an organization's object (tested in tests/providers).
+NOT_ORG_OBJECTS = {"connection_connect", "connection_callback"}
 
 
 @dataclass
@@ -40,6 +44,7 @@ class OtherOrg:
     template: Template
     role: TemplateRole
     template_document: TemplateDocument
+    connection: ProviderConnection
 
 
 # How to fill each URL argument with an object of the *other* organization. A new URL
@@ -54,6 +59,7 @@ OBJECT_ARGUMENTS = {
     "template_id": lambda other: other.template.pk,
     "role_id": lambda other: other.role.pk,
     "template_document_id": lambda other: other.template_document.pk,
+    "connection_id": lambda other: other.connection.pk,
     "page": lambda other: 1,
 }
 
@@ -61,7 +67,7 @@ OBJECT_ARGUMENTS = {
 def object_url_patterns() -> list[tuple[str, URLPattern]]:
     found = []
     for route, entry in portal_url_patterns():
-        if entry.name in PUBLIC_BY_TOKEN or "<" not in route:
+        if entry.name in PUBLIC_BY_TOKEN | NOT_ORG_OBJECTS or "<" not in route:
             continue
         found.append((entry.name, entry))
     return found
@@ -92,7 +98,9 @@ def other_org(make_org, make_member, make_user, settings, tmp_path):
         template=template, name="t.pdf", sha256=document.sha256, size=len(content), page_count=1
     )
     template_document.file.save("t.pdf", ContentFile(content), save=True)
+    connection = ProviderConnection.objects.create(org=org, provider="formify", label="Their Formify")
     return OtherOrg(
+        connection=connection,
         org=org,
         membership=membership,
         invitation=invitation,
@@ -132,6 +140,8 @@ def test_another_organizations_object_is_a_404(name, entry, member_client, other
     assert Template.objects.filter(pk=other_org.template.pk, name="Their template").exists()
     assert TemplateRole.objects.filter(pk=other_org.role.pk).exists()
     assert TemplateDocument.objects.filter(pk=other_org.template_document.pk).exists()
+    connection = ProviderConnection.objects.get(pk=other_org.connection.pk)
+    assert (connection.label, connection.status) == ("Their Formify", "connected")
 
 
 def test_scoping_helper_hides_other_organizations(make_org, other_org):

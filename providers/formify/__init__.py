@@ -1,0 +1,1 @@
+"""Formify: e-signature requests through a Formify account connected by OAuth."""
