@@ -37,6 +37,7 @@ lint: $(STAMP)
 bench: $(STAMP)
 	$(PY) bench/seal.py
 	$(PY) bench/pages.py
+	$(PY) bench/webhooks.py
 
 clean:
 	rm -rf $(VENV) var/test.sqlite3 .pytest_cache .ruff_cache

@@ -1,8 +1,13 @@
-"""Operators' view of envelopes. Events are read-only: the audit trail is append-only."""
+"""Operators' view of envelopes, participants and events, built to stay quick at millions of rows:
+no full count on any page (`LargeTableAdmin`), foreign keys as raw ids, related rows joined in the
+page's one query, and only filters and searches an index answers. Events are read-only: the audit
+trail is append-only."""
 
 from django.contrib import admin
+from django.db.models.functions import Lower
 
-from envelopes.models import Document, Envelope, EnvelopeEvent, Participant, Template, TemplateRole
+from envelopes.models import Document, Envelope, EnvelopeEvent, EnvelopeStatus, Participant, Template, TemplateRole
+from portal.admin_paging import LargeTableAdmin
 
 
 class ParticipantInline(admin.TabularInline):
@@ -25,18 +30,37 @@ class DocumentInline(admin.TabularInline):
     can_delete = False
 
 
+class StuckStatusFilter(admin.SimpleListFilter):
+    """What operators look for across organizations: sends that are stuck or failed. The common
+    statuses are not offered: finding a rare one among a million rows needs the envelope_stuck index."""
+
+    title = "status"
+    parameter_name = "status"
+    STATUSES = [EnvelopeStatus.QUEUED, EnvelopeStatus.SENDING, EnvelopeStatus.FAILED]
+
+    def lookups(self, request, model_admin):
+        return [(status.value, status.label) for status in self.STATUSES]
+
+    def queryset(self, request, queryset):
+        return queryset.filter(status=self.value()) if self.value() in self.STATUSES else queryset
+
+
 @admin.register(Envelope)
-class EnvelopeAdmin(admin.ModelAdmin):
-    list_display = ["title", "org", "status", "provider", "created_at", "sent_at"]
-    list_filter = ["status", "provider"]
+class EnvelopeAdmin(LargeTableAdmin):
+    list_display = ["id", "title", "org", "status", "provider", "created_at", "sent_at"]
+    list_filter = [StuckStatusFilter]
     list_select_related = ["org"]
-    search_fields = ["title", "remote_id"]
+    search_fields = ["title"]
+    search_help_text = "An envelope id, or words from the title (slow: reads every title)."
+    sortable_by = ["id"]
+    raw_id_fields = ["org", "connection", "template", "created_by"]
     # Operators may set a legal hold; everything else changes only through the portal's services.
     fields = [
         "org",
         "title",
         "status",
         "provider",
+        "connection",
         "remote_id",
         "legal_hold",
         "expires_at",
@@ -49,18 +73,55 @@ class EnvelopeAdmin(admin.ModelAdmin):
         "created_at",
     ]
     readonly_fields = [name for name in fields if name != "legal_hold"]
-    show_full_result_count = False
-    date_hierarchy = "created_at"
     inlines = [DocumentInline, ParticipantInline]
+
+    def get_search_results(self, request, queryset, search_term):
+        if search_term.strip().isdigit():
+            return queryset.filter(pk=int(search_term)), False
+        return super().get_search_results(request, queryset, search_term)
+
+
+@admin.register(Participant)
+class ParticipantAdmin(LargeTableAdmin):
+    list_display = ["id", "name", "email", "status", "role", "envelope", "invited_at"]
+    list_select_related = ["envelope"]
+    raw_id_fields = ["envelope"]
+    ordering = ["-id"]  # the model's own order (by position) would sort every row
+    search_fields = ["email"]
+    search_help_text = "The exact e-mail address (any case)."
+    sortable_by = ["id"]
+    fields = ["envelope", "name", "email", "phone", "role", "order", "status", "invited_at", "opened_at", "signed_at"]
+    readonly_fields = fields
+
+    def get_search_results(self, request, queryset, search_term):
+        """An exact, case-blind match on the e-mail address, which the participant_email_ci index answers."""
+        term = search_term.strip().lower()
+        if not term:
+            return queryset, False
+        return queryset.alias(email_ci=Lower("email")).filter(email_ci=term), False
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
 
 
 @admin.register(EnvelopeEvent)
-class EnvelopeEventAdmin(admin.ModelAdmin):
-    list_display = ["occurred_at", "kind", "envelope", "source", "actor"]
-    list_filter = ["source"]
+class EnvelopeEventAdmin(LargeTableAdmin):
+    list_display = ["id", "occurred_at", "kind", "envelope", "source", "actor"]
     list_select_related = ["envelope", "actor"]
-    raw_id_fields = ["envelope", "participant", "actor"]
-    show_full_result_count = False
+    raw_id_fields = ["envelope", "org", "participant", "actor"]
+    ordering = ["-id"]
+    search_fields = ["envelope"]
+    search_help_text = "An envelope id: that envelope's events."
+    sortable_by = ["id"]
+
+    def get_search_results(self, request, queryset, search_term):
+        term = search_term.strip()
+        if not term:
+            return queryset, False
+        return (queryset.filter(envelope_id=int(term)) if term.isdigit() else queryset.none()), False
 
     def has_add_permission(self, request) -> bool:
         return False

@@ -57,6 +57,7 @@ def event_append(
             return None
         event = EnvelopeEvent(
             envelope=envelope,
+            org_id=envelope.org_id,
             participant=participant,
             participant_ref=str(participant.pk) if participant else "",
             kind=kind,

@@ -11,7 +11,7 @@ from datetime import timedelta
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
-from django.db.models.functions import Lower
+from django.db.models.functions import Coalesce, Lower
 from django.utils import timezone
 
 from portal.models import Organization
@@ -222,6 +222,16 @@ class Envelope(ReminderPolicy):
             models.Index(fields=["next_reminder_at"], condition=Q(status="sent"), name="envelope_reminder_due"),
             models.Index(fields=["expires_at"], condition=Q(status="sent"), name="envelope_expiry_due"),
             models.Index(fields=["next_sync_at"], condition=Q(status="sent"), name="envelope_sync_due"),
+            # Dashboards and signer tracking: an organization's envelopes out for signature by expiry
+            # ("expiring within 7 days", "expiring soonest") and by provider account.
+            models.Index(fields=["org", "expires_at"], condition=Q(status="sent"), name="envelope_org_expiring"),
+            models.Index(
+                fields=["org", "provider", "connection"], condition=Q(status="sent"), name="envelope_org_account_out"
+            ),
+            # The operators' admin: sends stuck or failed, across organizations.
+            models.Index(
+                fields=["id"], condition=Q(status__in=["queued", "sending", "failed"]), name="envelope_stuck"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -265,6 +275,12 @@ class Document(models.Model):
         return self.name
 
 
+# Participants whose turn it is and who have not acted yet (viewers have nothing left to do), and
+# since when they have waited: invited, or opened when a provider reported that first.
+OUTSTANDING = Q(status__in=[ParticipantStatus.INVITED, ParticipantStatus.OPENED]) & ~Q(role=ParticipantRole.VIEWER)
+WAITING_SINCE = Coalesce("invited_at", "opened_at")
+
+
 class Participant(models.Model):
     envelope = models.ForeignKey(Envelope, on_delete=models.CASCADE, related_name="participants")
     name = models.CharField(max_length=200)
@@ -299,6 +315,9 @@ class Participant(models.Model):
         indexes = [
             models.Index(fields=["envelope", "status"], name="participant_envelope_status"),
             models.Index(Lower("email"), name="participant_email_ci"),
+            # Signer tracking and "waiting for me": the people whose turn it is, by how long they have waited.
+            models.Index(WAITING_SINCE, "id", condition=OUTSTANDING, name="participant_waiting"),
+            models.Index(Lower("email"), WAITING_SINCE, condition=OUTSTANDING, name="participant_waiting_email"),
         ]
 
     def __str__(self) -> str:
@@ -350,6 +369,7 @@ EVENT_LABELS = {
     "participant.approved": "Approved",
     "participant.declined": "Declined",
     "participant.reminded": "Reminded",
+    "participant.bounced": "Invitation could not be delivered",
     "participant.contact_changed": "Contact details changed",
     "participant.code_sent": "E-mail code sent",
     "participant.code_failed": "Wrong e-mail code entered",
@@ -358,10 +378,19 @@ EVENT_LABELS = {
 }
 
 
+# Reported by providers (through the remote-event path) when an invitation could not be delivered.
+BOUNCED = "participant.bounced"
+
+
 class EnvelopeEvent(models.Model):
     """Append-only and hash-chained: hash = sha256(prev_hash + canonical JSON of the event)."""
 
     envelope = models.ForeignKey(Envelope, on_delete=models.CASCADE, related_name="events")
+    # The envelope's organization, copied so that an organization's latest events are one index
+    # range (the dashboard's activity feed) rather than a walk through everyone's. Not hashed.
+    org = models.ForeignKey(
+        Organization, on_delete=models.CASCADE, null=True, blank=True, related_name="+", db_index=False
+    )
     participant = models.ForeignKey(Participant, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
     kind = models.CharField(max_length=60)
     occurred_at = models.DateTimeField(default=timezone.now)
@@ -391,7 +420,12 @@ class EnvelopeEvent(models.Model):
                 name="event_unique_remote_id",
             ),
         ]
-        indexes = [models.Index(fields=["envelope", "id"], name="event_envelope_id")]
+        indexes = [
+            models.Index(fields=["envelope", "id"], name="event_envelope_id"),
+            models.Index(fields=["org", "-id"], name="event_org_newest"),
+            # Needs attention: an organization's recent bounced invitations. Rare, so the index is small.
+            models.Index(fields=["org", "occurred_at"], condition=Q(kind=BOUNCED), name="event_bounced"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.kind} at {self.occurred_at:%Y-%m-%d %H:%M}"
@@ -399,3 +433,7 @@ class EnvelopeEvent(models.Model):
     @property
     def label(self) -> str:
         return EVENT_LABELS.get(self.kind, self.kind.replace(".", " ").replace("_", " ").capitalize())
+
+
+# The count tables live in their own module; importing them here registers them with the app.
+from envelopes.count_tables import EnvelopeDailyCount, EnvelopeStatusCount  # noqa: E402, F401

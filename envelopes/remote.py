@@ -14,7 +14,7 @@ from django.core.files.base import ContentFile
 from envelopes.audit import event_append
 from envelopes.models import Envelope, EnvelopeStatus, EventSource, Participant, ParticipantStatus
 from envelopes.sending import provider_for
-from envelopes.states import envelope_transition, participant_transition
+from envelopes.states import envelope_can_move, envelope_transition, participant_transition
 from providers.base import Capability, ProviderError, RemoteEvent, RemoteSnapshot
 
 log = logging.getLogger(__name__)
@@ -67,10 +67,9 @@ def _apply(envelope: Envelope, event: RemoteEvent) -> bool:
         extra = PARTICIPANT_FIELDS.get(to, lambda e: {})(event)
         return participant_transition(participant=participant, to=to, data=data, **common, **extra)
     if scope == "envelope":
-        moved = envelope_transition(envelope=envelope, to=to, data=dict(event.data), **common)
-        if moved and to == EnvelopeStatus.COMPLETED:
-            signed_copy_fetch(envelope)
-        return moved
+        if to == EnvelopeStatus.COMPLETED and envelope.status != to:
+            signed_copy_fetch(envelope)  # first, so "completed" never shows without its PDF
+        return envelope_transition(envelope=envelope, to=to, data=dict(event.data), **common)
     return False
 
 
@@ -134,8 +133,8 @@ def snapshot_apply(envelope: Envelope, snapshot: RemoteSnapshot) -> int:
                 **extra,
             )
     if snapshot.status in EnvelopeStatus.values and snapshot.status != envelope.status:
+        if snapshot.status == EnvelopeStatus.COMPLETED and envelope_can_move(envelope.status, snapshot.status):
+            signed_copy_fetch(envelope)  # first, so "completed" never shows without its PDF
         if envelope_transition(envelope=envelope, to=snapshot.status, source=EventSource.PROVIDER, data={"by": "poll"}):
             changed += 1
-            if snapshot.status == EnvelopeStatus.COMPLETED:
-                signed_copy_fetch(envelope)
     return changed

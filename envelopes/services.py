@@ -12,6 +12,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from envelopes.audit import event_append
+from envelopes.counts import counts_created, counts_deleted
 from envelopes.documents import document_copy
 from envelopes.models import (
     MESSAGE_MAX_LENGTH,
@@ -28,6 +29,7 @@ from envelopes.sending import provider_for, send_problems
 from envelopes.states import TERMINAL, envelope_transition
 from portal.models import Organization
 from providers.base import Capability, ProviderError
+from providers.models import ProviderConnection
 from providers.registry import provider_exists
 
 log = logging.getLogger(__name__)
@@ -40,24 +42,29 @@ SETTINGS_FIELDS = (
     "language",
     "expires_at",
     "provider",
+    "connection",
     "reminder_first_after_days",
     "reminder_every_days",
     "reminder_max",
 )
 
 
-def envelope_create(*, org: Organization, actor, title: str = "", provider: str = "") -> Envelope:
+def envelope_create(
+    *, org: Organization, actor, title: str = "", provider: str = "", connection: ProviderConnection | None = None
+) -> Envelope:
     """A new draft with the organization's defaults."""
     envelope = Envelope.objects.create(
         org=org,
         title=title.strip() or "Untitled envelope",
         provider=provider or (DEFAULT_PROVIDER if provider_exists(DEFAULT_PROVIDER) else ""),
+        connection=connection if connection is not None and connection.org_id == org.pk else None,
         created_by=actor,
         expires_at=timezone.now() + timedelta(days=org.default_expiry_days),
         reminder_first_after_days=org.reminder_first_after_days,
         reminder_every_days=org.reminder_every_days,
         reminder_max=org.reminder_max,
     )
+    counts_created(envelope)
     event_append(envelope=envelope, kind="envelope.created", actor=actor)
     return envelope
 
@@ -78,6 +85,12 @@ def envelope_update(*, envelope: Envelope, actor=None, **fields) -> Envelope:
     expires_at: datetime | None = fields.get("expires_at")
     if expires_at is not None and expires_at <= timezone.now():
         errors["expires_at"] = "Choose an expiry date in the future."
+    connection = fields.get("connection")
+    foreign = connection is not None and connection.org_id != envelope.org_id
+    if foreign or (connection is not None and connection.provider != fields.get("provider")):
+        errors["provider"] = "Choose one of your organization's connections."
+    if "provider" in fields and "connection" not in fields:
+        fields["connection"] = None  # a provider chosen without an account
     if fields.get("reminder_every_days") == 0:
         errors["reminder_every_days"] = "Reminders can repeat at most once a day."
     if errors:
@@ -94,7 +107,11 @@ def envelope_delete(*, envelope: Envelope) -> None:
         raise ValidationError("Only drafts can be deleted. Void a sent envelope instead.")
     for document in envelope.documents.all():
         document.file.delete(save=False)
-    envelope.delete()
+    with transaction.atomic():
+        # Only while it is still a draft, and counted once however often it is clicked.
+        _, deleted = Envelope.objects.filter(pk=envelope.pk, status=EnvelopeStatus.DRAFT).delete()
+        if deleted.get(Envelope._meta.label):
+            counts_deleted(envelope)
 
 
 def envelope_send(*, envelope: Envelope, actor) -> None:
@@ -203,7 +220,7 @@ def participants_remind(*, envelope: Envelope, people: list[Participant], actor=
     provider = provider_for(envelope)
     if not provider.supports(Capability.REMINDERS_API):
         raise ValidationError(f"{provider.name} does not send reminders through Paraph.")
-    result = provider.remind(envelope.remote_id, [str(p.pk) for p in people])
+    result = provider.remind(envelope.remote_id, [str(p.pk) for p in people], {str(p.pk): p.remote_id for p in people})
     outcome = RemindOutcome(next_possible_at=result.next_possible_at)
     now = timezone.now()
     source = EventSource.USER if actor else EventSource.SYSTEM
@@ -223,7 +240,13 @@ def participants_remind(*, envelope: Envelope, people: list[Participant], actor=
 def envelope_duplicate(*, envelope: Envelope, actor) -> Envelope:
     """A new draft with copies of the documents, participants (contact details kept, statuses
     reset) and signature fields."""
-    copy = envelope_create(org=envelope.org, actor=actor, title=f"{envelope.title} (copy)", provider=envelope.provider)
+    copy = envelope_create(
+        org=envelope.org,
+        actor=actor,
+        title=f"{envelope.title} (copy)",
+        provider=envelope.provider,
+        connection=envelope.connection,
+    )
     envelope_update(
         envelope=copy,
         actor=actor,

@@ -4,12 +4,14 @@ late, repeated or out-of-order provider events can never move an envelope backwa
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 
 from django.db import transaction
 from django.utils import timezone
 
 from envelopes.audit import event_append
+from envelopes.counts import counts_moved
 from envelopes.models import (
     Envelope,
     EnvelopeStatus,
@@ -62,9 +64,13 @@ def participant_can_move(role: str, old: str, new: str) -> bool:
     return PARTICIPANT_RANK[new] < 3 or new in PARTICIPANT_FINAL_BY_ROLE[role]
 
 
-def _compare_and_set(row, *, old: str, to: str, fields: dict, event: dict) -> bool:
+def _compare_and_set(
+    row, *, old: str, to: str, fields: dict, event: dict, counted: Callable[[], None] | None = None
+) -> bool:
     """Writes `to` (and `fields`) only if the row still has `old`, and appends its event in the same
-    transaction. A provider event already recorded undoes the write: a redelivery changes nothing."""
+    transaction; `counted` then updates the count tables, last, so their shared rows stay locked
+    only until the commit. A provider event already recorded undoes the write: a redelivery
+    changes nothing."""
     with transaction.atomic():
         won = type(row).objects.filter(pk=row.pk, status=old).update(status=to, **fields)
         if won != 1:
@@ -73,6 +79,8 @@ def _compare_and_set(row, *, old: str, to: str, fields: dict, event: dict) -> bo
         if event_append(**event, data={"from": old, **extra}) is None:
             transaction.set_rollback(True)
             return False
+        if counted is not None:
+            counted()
     row.status = to
     for name, value in fields.items():
         setattr(row, name, value)
@@ -107,7 +115,14 @@ def envelope_transition(
         "remote_event_id": remote_event_id,
         "occurred_at": at,
     }
-    return _compare_and_set(envelope, old=old, to=to, fields={**fields, "updated_at": timezone.now()}, event=event)
+    return _compare_and_set(
+        envelope,
+        old=old,
+        to=to,
+        fields={**fields, "updated_at": timezone.now()},
+        event=event,
+        counted=lambda: counts_moved(envelope, old=old, to=to, at=at),
+    )
 
 
 def participant_transition(

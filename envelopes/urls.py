@@ -1,6 +1,6 @@
 from django.urls import path
 
-from envelopes.views import compose, detail, documents, listing, template_pages
+from envelopes.views import compose, detail, documents, listing, template_pages, tracking
 
 urlpatterns = [
     path("envelopes/", listing.envelope_list, name="envelope_list"),
@@ -36,6 +36,8 @@ urlpatterns = [
     path(
         "envelopes/participants/<int:participant_id>/contact/", detail.participant_contact, name="participant_contact"
     ),
+    path("signers/", tracking.signer_tracking, name="signer_tracking"),
+    path("signers/remind/", tracking.signer_remind, name="signer_remind"),
     path("templates/", template_pages.template_list, name="template_list"),
     path("templates/<int:template_id>/", template_pages.template_edit, name="template_edit"),
     path("templates/<int:template_id>/roles/", template_pages.template_role_new, name="template_role_new"),

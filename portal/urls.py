@@ -2,11 +2,12 @@ from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 
-from portal.views import health, invitations, members, organization, pages
+from portal.views import dashboard, health, invitations, members, organization, pages
 
 urlpatterns = [
     path("", pages.home, name="home"),
-    path("dashboard/", pages.dashboard, name="dashboard"),
+    path("dashboard/", dashboard.dashboard, name="dashboard"),
+    path("dashboard/trends/", dashboard.dashboard_trends, name="dashboard_trends"),
     path("welcome/", pages.welcome, name="welcome"),
     path("orgs/new/", pages.organization_new, name="organization_new"),
     path("orgs/<slug:org_slug>/switch/", organization.organization_switch, name="organization_switch"),

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -83,6 +84,17 @@ def features(provider: type[Provider]) -> list[str]:
     named = [label for capability, label in FEATURES.items() if provider.supports(capability)]
     named += [label for method, label in AUTH_NAMES.items() if provider.supports(Capability.auth(method))]
     return named
+
+
+def consent_origins() -> list[str]:
+    """Where *Connect* may send the browser: each OAuth provider's consent page origin."""
+    origins = []
+    for provider_id in available_providers():
+        provider = provider_class(provider_id)
+        if provider.connect == "oauth2":
+            parts = urlsplit(provider.oauth_client().authorize_url)
+            origins.append(f"{parts.scheme}://{parts.netloc}")
+    return origins
 
 
 def callback_url(provider_id: str) -> str:

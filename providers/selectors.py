@@ -17,9 +17,7 @@ def send_options(org: Organization) -> list[tuple[str, str]]:
     organization's connections ("formify:12")."""
     available = available_providers()
     options = [(pid, provider_class(pid).name) for pid in available if not provider_class(pid).connect]
-    connections = org_scoped(ProviderConnection, org).filter(
-        status__in=ConnectionStatus.live(), provider__in=available
-    )
+    connections = org_scoped(ProviderConnection, org).filter(status__in=ConnectionStatus.live(), provider__in=available)
     for connection in connections.order_by("provider", "label"):
         label = f"{provider_class(connection.provider).name} — {connection.label}"
         if connection.status == ConnectionStatus.NEEDS_RECONNECT:

@@ -17,7 +17,11 @@ from providers.models import ConnectionStatus, ProviderConnection
 @role_required("view")
 def connection_list(request):
     cards = connections.provider_cards(request.org)
-    return render(request, "providers/connection_list.html", {"cards": cards})
+    response = render(request, "providers/connection_list.html", {"cards": cards})
+    # *Connect* posts here and is redirected to the provider's consent page; browsers apply the
+    # page's form-action policy to that redirect too, so the consent pages' origins are allowed.
+    response._csp_update = {"form-action": connections.consent_origins()}
+    return response
 
 
 @require_POST

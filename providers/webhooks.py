@@ -6,10 +6,13 @@ from __future__ import annotations
 
 import logging
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.db import connection as db
 from django.http import HttpResponse, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
+from django_q.conf import Conf
 from django_q.tasks import async_task
 
 from providers.base import WebhookRefused
@@ -50,6 +53,7 @@ def _store(connection: ProviderConnection, event, headers: dict, body: bytes) ->
     """The new delivery, or None when this event id was stored before (a retry or duplicate)."""
     try:
         with transaction.atomic():
+            _acknowledge_without_waiting_for_disk()
             delivery = WebhookDelivery.objects.create(
                 provider=connection.provider,
                 connection=connection,
@@ -61,13 +65,33 @@ def _store(connection: ProviderConnection, event, headers: dict, body: bytes) ->
                 verified=True,
                 status=DeliveryStatus.PENDING,
             )
-            transaction.on_commit(lambda: async_task(APPLY_TASK, delivery.pk, task_name=f"webhook {delivery.pk}"))
+            _apply_later(delivery.pk, f"webhook {delivery.pk}")
             return delivery
     except IntegrityError:
         return None
 
 
+def _acknowledge_without_waiting_for_disk() -> None:
+    """On PostgreSQL this transaction does not wait for its commit to reach the disk, which would
+    cap intake at one delivery per disk flush. Only an operating-system crash in the moment after
+    the 2xx could lose a delivery, and the envelope is then repaired by polling: the provider still
+    holds its state, the webhook only tells Paraph to re-read it."""
+    if db.vendor == "postgresql":
+        with db.cursor() as cursor:
+            cursor.execute("SET LOCAL synchronous_commit TO OFF")
+
+
+def _apply_later(delivery_id: int, name: str) -> None:
+    """Queues the apply task. With the database as the queue broker the task row is written in the
+    delivery's own transaction (one commit, and never a task without its delivery); with Redis,
+    or when tasks run inline, it is queued once the delivery is committed."""
+    if settings.Q_CLUSTER.get("orm") and not Conf.SYNC:
+        async_task(APPLY_TASK, delivery_id, task_name=name)
+    else:
+        transaction.on_commit(lambda: async_task(APPLY_TASK, delivery_id, task_name=name))
+
+
 def delivery_replay(*, delivery: WebhookDelivery) -> None:
     """An operator's replay: the delivery is applied again from scratch (applying is idempotent)."""
     WebhookDelivery.objects.filter(pk=delivery.pk).update(status=DeliveryStatus.PENDING, attempts=0, error="")
-    transaction.on_commit(lambda: async_task(APPLY_TASK, delivery.pk, task_name=f"webhook {delivery.pk} replay"))
+    _apply_later(delivery.pk, f"webhook {delivery.pk} replay")

@@ -24,7 +24,9 @@ from portal.roles import can, role_required
 from portal.tenancy import org_get_or_404
 from providers.registry import provider_class, provider_exists
 
-PENDING = {EnvelopeStatus.QUEUED, EnvelopeStatus.SENDING}
+# How often the page re-reads the envelope while something may change by itself: quickly while it
+# is being handed to the provider, then while signatures are awaited (webhooks, signers).
+POLL_EVERY = {EnvelopeStatus.QUEUED: "2s", EnvelopeStatus.SENDING: "2s", EnvelopeStatus.SENT: "5s"}
 
 
 def detail_context(request, envelope: Envelope, **extra) -> dict:
@@ -37,7 +39,7 @@ def detail_context(request, envelope: Envelope, **extra) -> dict:
         "summary": signing_summary(people),
         "events": envelope_events(envelope)[:200],
         "provider_name": provider_class(envelope.provider).name if provider_exists(envelope.provider) else "",
-        "pending": envelope.status in PENDING,
+        "poll_every": POLL_EVERY.get(envelope.status),
         "may_send": may_send,
         "may_remind": may_send and envelope.status == EnvelopeStatus.SENT,
         "may_void": may_send and envelope.status in {EnvelopeStatus.QUEUED, EnvelopeStatus.SENT, EnvelopeStatus.FAILED},
@@ -60,7 +62,8 @@ def envelope_detail(request, envelope_id: int):
 @require_GET
 def envelope_status(request, envelope_id: int):
     """The page's main column alone (status, participants, audit trail), polled by htmx while the
-    envelope is being sent; once nothing is pending it comes back without the polling trigger."""
+    envelope is being sent or awaits signatures; once nothing is pending it comes back without the
+    polling trigger."""
     envelope = envelope_for_detail(request.org, envelope_id)
     return render(request, "envelopes/detail.html#detail-main", detail_context(request, envelope))
 

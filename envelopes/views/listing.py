@@ -10,7 +10,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_POST
 
 from envelopes.models import Envelope, EnvelopeStatus
-from envelopes.selectors import SORTS, envelope_page, envelope_status_counts
+from envelopes.selectors import SHOWS, SORTS, envelope_page, envelope_status_counts, statuses_chosen
 from envelopes.services import envelope_remind, envelope_void
 from portal.roles import role_required
 from portal.tenancy import org_scoped
@@ -22,13 +22,16 @@ BULK_LIMIT = 100
 @role_required("view")
 @require_GET
 def envelope_list(request):
-    status = request.GET.get("status", "")
+    status = ",".join(statuses_chosen(request.GET.get("status", "")))
+    show = request.GET.get("show", "") if request.GET.get("show") in SHOWS else ""
     q = request.GET.get("q", "").strip()
     sort = request.GET.get("sort", "newest")
     page = envelope_page(
         request.org,
         status=status,
         q=q,
+        show=show,
+        user=request.user,
         sort=sort,
         after=request.GET.get("after", ""),
         before=request.GET.get("before", ""),
@@ -37,6 +40,8 @@ def envelope_list(request):
     context = {
         "page": page,
         "status": status,
+        "show": show,
+        "show_label": SHOWS.get(show, ""),
         "q": q,
         "sort": sort if sort in SORTS else "newest",
         "sorts": [(key, label) for key, (_, label) in SORTS.items()],

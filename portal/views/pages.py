@@ -1,4 +1,4 @@
-"""The portal's shell: home, dashboard, and the welcome page for people with no organization."""
+"""The portal's shell: home, and the welcome page for people with no organization."""
 
 from __future__ import annotations
 
@@ -8,7 +8,6 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
 from portal.forms import OrganizationCreateForm
-from portal.roles import role_required
 from portal.selectors import invitations_open_for_user
 from portal.services import organization_create
 from portal.tenancy import organization_choose
@@ -18,11 +17,6 @@ def home(request):
     if request.user.is_authenticated:
         return redirect("dashboard")
     return redirect("account_login")
-
-
-@role_required("view")
-def dashboard(request):
-    return render(request, "portal/dashboard.html")
 
 
 @login_required

@@ -37,9 +37,16 @@
     }
   });
 
-  // Polled elements (data-poll) skip their refresh while the tab is hidden.
+  // Polled elements (data-poll) skip their refresh while the tab is hidden, and while someone is
+  // using a form inside them (typing, an open panel, ticked boxes), which a refresh would wipe.
+  function inUse(elt) {
+    var active = document.activeElement;
+    var typing = active && elt.contains(active) && active.matches("input, select, textarea");
+    return typing || elt.querySelector("details[open], input[type=checkbox]:checked") !== null;
+  }
   document.addEventListener("htmx:beforeRequest", function (event) {
-    if (document.hidden && event.detail.elt.hasAttribute("data-poll")) event.preventDefault();
+    var elt = event.detail.elt;
+    if (elt.hasAttribute("data-poll") && (document.hidden || inUse(elt))) event.preventDefault();
   });
 
   function showToast(text, kind) {

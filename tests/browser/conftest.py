@@ -53,3 +53,18 @@ def compose_add_participant(page, name: str, email: str) -> None:
     page.get_by_label("E-mail", exact=True).fill(email)
     page.get_by_role("button", name="Add participant").click()
     expect(page.locator("#participants").get_by_text(email)).to_be_visible()
+
+
+def compose_start(page, title: str, pdf, send_with: str | None = None) -> None:
+    """From any portal page: a new envelope with `title`, saved, and `pdf` uploaded."""
+    from playwright.sync_api import expect
+
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="Envelopes").click()
+    page.get_by_role("button", name="New envelope").click()
+    page.get_by_label("Title", exact=True).fill(title)
+    if send_with:
+        page.get_by_label("Send with").select_option(label=send_with)
+    page.get_by_role("button", name="Save settings").click()
+    expect(page.locator("#settings").get_by_text("Saved")).to_be_visible()
+    page.locator("#upload-files").set_input_files(str(pdf))
+    expect(page.locator("#documents").get_by_text(pdf.name)).to_be_visible()

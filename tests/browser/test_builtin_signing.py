@@ -12,7 +12,7 @@ from django_q.conf import Conf
 from playwright.sync_api import expect
 
 from portal.models import Role
-from tests.browser.conftest import compose_add_participant
+from tests.browser.conftest import compose_add_participant, compose_start
 from tests.conftest import PASSWORD
 from tests.envelopes.pdfs import make_pdf
 
@@ -39,13 +39,7 @@ def test_send_sign_twice_and_download_the_sealed_pdf(
     page.get_by_label("Email").fill(member.user.email)
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Sign In").click()
-    page.get_by_role("navigation", name="Main").get_by_role("link", name="Envelopes").click()
-    page.get_by_role("button", name="New envelope").click()
-    page.get_by_label("Title", exact=True).fill("Service contract")
-    page.get_by_role("button", name="Save settings").click()
-    expect(page.locator("#settings").get_by_text("Saved")).to_be_visible()
-    page.locator("#upload-files").set_input_files(str(contract))
-    expect(page.locator("#documents").get_by_text("contract.pdf")).to_be_visible()
+    compose_start(page, "Service contract", contract)
     compose_add_participant(page, "Anna Andersson", "anna@example.com")
     compose_add_participant(page, "Bo Berg", "bo@example.com")
     page.get_by_text("One after another").click()

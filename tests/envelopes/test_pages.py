@@ -10,6 +10,7 @@ from envelopes.models import Envelope, EnvelopeStatus, Participant
 from envelopes.participants import participant_add
 from envelopes.services import envelope_create
 from portal.models import Role
+from tests.envelopes.journeys import envelope_through
 from tests.envelopes.pdfs import make_pdf
 
 HTMX = {"HX-Request": "true"}
@@ -168,7 +169,7 @@ def test_a_sent_envelope_cannot_be_edited(sender_client, draft):
     draft.refresh_from_db()
     assert draft.title == "Lease"
     status = client.get(reverse("envelope_status", args=[draft.pk]), headers=HTMX).content.decode()
-    assert "hx-trigger" not in status  # nothing left to wait for: no polling
+    assert 'hx-trigger="every 5s"' in status  # awaiting signatures: polled until they arrive
 
 
 def test_viewer_reads_but_cannot_compose(member_client, make_envelope):
@@ -184,7 +185,7 @@ def test_list_filters_by_status_and_searches_participants(member_client, make_en
     client, membership = member_client(role=Role.VIEWER)
     lease = make_envelope(org=membership.org, title="Lease")
     make_participant(lease, name="Zelda Zed", email="zelda@example.com")
-    make_envelope(org=membership.org, title="Offer", status=EnvelopeStatus.COMPLETED)
+    envelope_through(membership.org, membership.user, EnvelopeStatus.COMPLETED, title="Offer")
     page = client.get(reverse("envelope_list")).content.decode()
     assert "Lease" in page and "Offer" in page and 'Completed <span class="chip-count">1</span>' in page
     page = client.get(reverse("envelope_list"), {"status": "completed"}).content.decode()
@@ -253,6 +254,9 @@ def test_polling_returns_the_main_column_and_stops_when_nothing_is_pending(sende
     assert polled.strip().startswith('<div class="detail-main" id="detail-main"') and 'hx-trigger="every 2s"' in polled
     assert "Audit trail" in polled and "Participants" in polled
     Envelope.objects.filter(pk=envelope.pk).update(status=EnvelopeStatus.SENT)
+    awaiting = client.get(reverse("envelope_status", args=[envelope.pk]), headers=HTMX).content.decode()
+    assert 'hx-trigger="every 5s"' in awaiting  # signatures may arrive at any moment
+    Envelope.objects.filter(pk=envelope.pk).update(status=EnvelopeStatus.COMPLETED)
     assert "hx-trigger" not in client.get(reverse("envelope_status", args=[envelope.pk]), headers=HTMX).content.decode()
 
 

@@ -307,7 +307,7 @@ def test_extra_fields_are_written_in_the_same_update_as_the_status(make_envelope
     status_updates = [
         query["sql"]
         for query in queries.captured_queries
-        if query["sql"].startswith("UPDATE") and '"status"' in query["sql"]
+        if query["sql"].startswith('UPDATE "envelopes_envelope" ') and '"status"' in query["sql"]
     ]
     assert len(status_updates) == 1
     assert '"void_reason"' in status_updates[0] and '"voided_at"' in status_updates[0]

@@ -110,7 +110,8 @@ def test_admin_cannot_delete_the_organization_but_owner_can(member_client, make_
 @pytest.mark.parametrize("role", ROLES)
 def test_every_member_reads_the_pages(role, member_client):
     client, _ = member_client(role=role)
-    for name in ["dashboard", "envelope_list", "template_list", "connection_list", "organization_settings"]:
+    pages = ["dashboard", "envelope_list", "signer_tracking", "template_list", "connection_list"]
+    for name in [*pages, "organization_settings"]:
         assert client.get(reverse(name)).status_code == 200, name
 
 

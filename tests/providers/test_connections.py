@@ -92,19 +92,16 @@ def test_two_accounts_can_be_connected_and_both_are_offered_when_sending(formify
     assert labels[1:] == ["Paraph signing", "Formify — Formify — Legal", "Formify — Formify — Sales"]
 
 
+def _choose(client, envelope, send_with: str):
+    """Saves the compose page's settings with "Send with" set to `send_with`."""
+    settings = {"title": "Lease", "provider": send_with, "language": "en"}
+    reminders = {"reminder_first_after_days": 3, "reminder_every_days": 3, "reminder_max": 3}
+    return client.post(reverse("envelope_settings", args=[envelope.pk]), {**settings, **reminders})
+
+
 def test_choosing_a_connection_on_compose_records_it_on_the_envelope(formify):
     envelope = envelope_create(org=formify.org, actor=formify.admin.user)
-    response = formify.client.post(
-        reverse("envelope_settings", args=[envelope.pk]),
-        {
-            "title": "Lease",
-            "provider": f"formify:{formify.connection.pk}",
-            "language": "en",
-            "reminder_first_after_days": 3,
-            "reminder_every_days": 3,
-            "reminder_max": 3,
-        },
-    )
+    response = _choose(formify.client, envelope, f"formify:{formify.connection.pk}")
     assert response.status_code in (200, 302)
     envelope.refresh_from_db()
     assert (envelope.provider, envelope.connection_id) == ("formify", formify.connection.pk)
@@ -113,17 +110,7 @@ def test_choosing_a_connection_on_compose_records_it_on_the_envelope(formify):
 def test_another_organizations_connection_cannot_be_chosen(formify, member_client):
     client, member = member_client(role=Role.SENDER)
     envelope = envelope_create(org=member.org, actor=member.user)
-    response = client.post(
-        reverse("envelope_settings", args=[envelope.pk]),
-        {
-            "title": "Lease",
-            "provider": f"formify:{formify.connection.pk}",
-            "language": "en",
-            "reminder_first_after_days": 3,
-            "reminder_every_days": 3,
-            "reminder_max": 3,
-        },
-    )
+    response = _choose(client, envelope, f"formify:{formify.connection.pk}")
     assert response.status_code == 400
     envelope.refresh_from_db()
     assert envelope.connection is None

@@ -59,6 +59,10 @@ def test_signatures_at_formify_complete_the_envelope_and_the_signed_pdf_download
     assert all(status in (200, 201, 202, 204) for status in formify.webhook_statuses)
     assert WebhookDelivery.objects.filter(status=DeliveryStatus.PROCESSED).count() >= 3
 
+    page = formify.client.get(reverse("envelope_detail", args=[envelope.pk])).content.decode()
+    assert "via Formify (Formify — Sales)" in page
+    assert "<dt>Apartment</dt><dd>4B</dd>" in page
+
     response = formify.client.get(reverse("envelope_signed_file", args=[envelope.pk]))
     assert response.status_code == 200
     assert b"".join(response.streaming_content).startswith(b"%PDF")
