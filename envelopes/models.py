@@ -222,6 +222,8 @@ class Envelope(ReminderPolicy):
             models.Index(fields=["next_reminder_at"], condition=Q(status="sent"), name="envelope_reminder_due"),
             models.Index(fields=["expires_at"], condition=Q(status="sent"), name="envelope_expiry_due"),
             models.Index(fields=["next_sync_at"], condition=Q(status="sent"), name="envelope_sync_due"),
+            # Webhooks and polls find the envelope by the provider's id for it.
+            models.Index(fields=["provider", "remote_id"], name="envelope_remote_id"),
             # Dashboards and signer tracking: an organization's envelopes out for signature by expiry
             # ("expiring within 7 days", "expiring soonest") and by provider account.
             models.Index(fields=["org", "expires_at"], condition=Q(status="sent"), name="envelope_org_expiring"),

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from django.contrib import admin, messages
 
+from portal.admin_paging import LargeTableAdmin
 from providers.models import ProviderConnection, WebhookDelivery
 from providers.webhooks import delivery_replay
 
@@ -31,14 +32,13 @@ class ProviderConnectionAdmin(admin.ModelAdmin):
 
 
 @admin.register(WebhookDelivery)
-class WebhookDeliveryAdmin(admin.ModelAdmin):
+class WebhookDeliveryAdmin(LargeTableAdmin):
     list_display = ["received_at", "provider", "event_type", "event_id", "remote_id", "status", "attempts"]
     list_filter = ["status", "provider"]
     search_fields = ["=event_id", "=remote_id"]
     raw_id_fields = ["connection"]
     date_hierarchy = None
     ordering = ["-received_at"]
-    show_full_result_count = False  # no COUNT(*) over every delivery on each page
     readonly_fields = [
         "provider",
         "connection",

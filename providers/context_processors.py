@@ -3,15 +3,20 @@ stopped working."""
 
 from __future__ import annotations
 
+from functools import cache
+
 from portal.tenancy import org_scoped
 from providers.models import ConnectionStatus, ProviderConnection
 
 
 def reconnect_banner(request) -> dict:
     org = getattr(request, "org", None)
-    # A callable: the template evaluates it only for admins, so other pages pay no query.
-    return {
-        "reconnect_needed": lambda: list(
-            org_scoped(ProviderConnection, org).filter(status=ConnectionStatus.NEEDS_RECONNECT).order_by("label")
-        )
-    }
+
+    # A callable, so only pages that show the banner (to admins) pay for the query, and cached,
+    # so the template's several looks at it cost one query.
+    @cache
+    def reconnect_needed() -> list[ProviderConnection]:
+        needing = org_scoped(ProviderConnection, org).filter(status=ConnectionStatus.NEEDS_RECONNECT)
+        return list(needing.order_by("label"))
+
+    return {"reconnect_needed": reconnect_needed}
