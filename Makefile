@@ -38,6 +38,7 @@ bench: $(STAMP)
 	$(PY) bench/seal.py
 	$(PY) bench/pages.py
 	$(PY) bench/webhooks.py
+	$(PY) bench/sweeps
 
 clean:
 	rm -rf $(VENV) var/test.sqlite3 .pytest_cache .ruff_cache
