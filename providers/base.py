@@ -56,6 +56,17 @@ class AuthExpired(ProviderError):
         super().__init__(message, permanent=True)
 
 
+class UnreadableAnswer(ProviderError):
+    """A provider answered with something the adapter cannot read: a missing field, a wrong type,
+    a value outside what its documentation lists. Transient (the provider may be mid-deploy), and
+    shown as "Paraph could not read <provider>'s answer" wherever it surfaces."""
+
+    def __init__(self, provider: str, detail: str):
+        super().__init__(f"Paraph could not read {provider}'s answer: {detail}.", retry_after=None)
+        self.provider = provider
+        self.detail = detail
+
+
 class WebhookRefused(ProviderError):
     """A webhook call that is forged, stale or unreadable; answered 401 and not stored."""
 
