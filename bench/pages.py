@@ -27,9 +27,9 @@ from django.test import Client  # noqa: E402
 from django.test.utils import CaptureQueriesContext  # noqa: E402
 from django.urls import reverse  # noqa: E402
 
-from envelopes.management.commands.seed_bench import BENCH_EMAIL, OPERATOR_EMAIL  # noqa: E402
+from bench.seeding.management.commands.seed_bench import BENCH_EMAIL, OPERATOR_EMAIL  # noqa: E402
 from envelopes.models import Envelope  # noqa: E402
-from envelopes.selectors import PAGE_SIZE, _encode, envelope_status_counts  # noqa: E402
+from envelopes.reads.selectors import PAGE_SIZE, _encode, envelope_status_counts  # noqa: E402
 from portal.models import Membership, User  # noqa: E402
 
 RUNS = 25

@@ -7,7 +7,7 @@ from django.contrib import admin
 from django.db.models.functions import Lower
 
 from envelopes.models import Document, Envelope, EnvelopeEvent, EnvelopeStatus, Participant, Template, TemplateRole
-from portal.admin_paging import LargeTableAdmin
+from portal.kernel.admin_paging import LargeTableAdmin
 
 
 class ParticipantInline(admin.TabularInline):

@@ -2,13 +2,13 @@ from django.apps import AppConfig
 
 
 def _apply_remote_events(sender, provider, events, **kwargs):
-    from envelopes.remote import remote_events_apply
+    from envelopes.incoming.apply import remote_events_apply
 
     return remote_events_apply(provider=provider, events=events)
 
 
 def _answer_audit_head(sender, provider, remote_id, **kwargs):
-    from envelopes.remote import audit_head
+    from envelopes.incoming.apply import audit_head
 
     return audit_head(provider=provider, remote_id=remote_id)
 

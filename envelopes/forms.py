@@ -19,7 +19,7 @@ from envelopes.models import (
     ParticipantRole,
     Template,
 )
-from envelopes.sending import DELIVERY_NEEDS, ROLE_NEEDS
+from envelopes.outgoing.sending import DELIVERY_NEEDS, ROLE_NEEDS
 from providers.base import Capability
 from providers.registry import provider_class, provider_exists
 from providers.selectors import send_option_parse, send_option_value, send_options

@@ -1,7 +1,7 @@
 """The envelope domain: what a business prepares, sends and tracks.
 
-Status fields are written only by `envelopes.states` (the one place transitions happen);
-events only by `envelopes.audit`.
+Status fields are written only by `envelopes.lifecycle.states` (the one place transitions happen);
+events only by `envelopes.lifecycle.audit`.
 """
 
 from __future__ import annotations
@@ -195,7 +195,7 @@ class Envelope(ReminderPolicy):
     next_reminder_at = models.DateTimeField(null=True, blank=True)
     expiry_warned_at = models.DateTimeField(null=True, blank=True)
     legal_hold = models.BooleanField(default=False)
-    # Retention (envelopes.retention): purge_after is the claim on the envelope while a purge works
+    # Retention (envelopes.outgoing.retention): purge_after is the claim on the envelope while a purge works
     # on it (no other worker takes it before then); purged_at is when its files were deleted and
     # personal_erased_at when its participants' personal data was erased.
     purge_after = models.DateTimeField(null=True, blank=True)
@@ -438,4 +438,4 @@ class EnvelopeEvent(models.Model):
 
 
 # The count tables live in their own module; importing them here registers them with the app.
-from envelopes.count_tables import EnvelopeDailyCount, EnvelopeStatusCount  # noqa: E402, F401
+from envelopes.lifecycle.count_tables import EnvelopeDailyCount, EnvelopeStatusCount  # noqa: E402, F401

@@ -11,9 +11,11 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
-from envelopes.audit import event_append
-from envelopes.counts import counts_created, counts_deleted
-from envelopes.documents import document_copy
+from envelopes.composing.documents import document_copy
+from envelopes.composing.participants import require_draft
+from envelopes.lifecycle.audit import event_append
+from envelopes.lifecycle.counts import counts_created, counts_deleted
+from envelopes.lifecycle.states import TERMINAL, envelope_transition
 from envelopes.models import (
     MESSAGE_MAX_LENGTH,
     Document,
@@ -24,9 +26,7 @@ from envelopes.models import (
     ParticipantStatus,
     SignatureField,
 )
-from envelopes.participants import require_draft
-from envelopes.sending import provider_for, send_problems
-from envelopes.states import TERMINAL, envelope_transition
+from envelopes.outgoing.sending import provider_for, send_problems
 from portal.models import Organization
 from providers.base import Capability, ProviderError
 from providers.models import ProviderConnection

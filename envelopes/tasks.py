@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from envelopes.expiry import envelopes_expire_due, expiry_warnings_send
-from envelopes.reminders import reminders_send_due
-from envelopes.retention import retention_purge_run
-from envelopes.sending import envelope_deliver
-from envelopes.sync import envelopes_sync_due
-from envelopes.webhooks import webhook_deliveries_retry, webhook_delivery_apply
+from envelopes.incoming.deliveries import webhook_deliveries_retry, webhook_delivery_apply
+from envelopes.incoming.polling import envelopes_sync_due
+from envelopes.outgoing.expiry import envelopes_expire_due, expiry_warnings_send
+from envelopes.outgoing.reminders import reminders_send_due
+from envelopes.outgoing.retention import retention_purge_run
+from envelopes.outgoing.sending import envelope_deliver
 
 
 def send_envelope(envelope_id: int) -> str:

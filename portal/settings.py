@@ -11,7 +11,7 @@ from pathlib import Path
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
-from portal.env import email_settings_from_url, env_bool, env_int, env_list, env_str
+from portal.kernel.env import email_settings_from_url, env_bool, env_int, env_list, env_str
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(env_str("VAR_DIR", str(BASE_DIR / "var")))
@@ -62,6 +62,8 @@ INSTALLED_APPS = [
     "envelopes",
     "providers",
     "providers.builtin",
+    # `seed_bench`: fills a database with realistic volumes for `make bench`.
+    "bench.seeding",
 ]
 
 MIDDLEWARE = [
@@ -76,7 +78,7 @@ MIDDLEWARE = [
     "csp.middleware.CSPMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "allauth.account.middleware.AccountMiddleware",
-    "portal.tenancy.CurrentOrganizationMiddleware",
+    "portal.kernel.tenancy.CurrentOrganizationMiddleware",
 ]
 
 ROOT_URLCONF = "portal.urls"
@@ -94,7 +96,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
-                "portal.context_processors.organization",
+                "portal.pages.context_processors.organization",
                 "providers.context_processors.reconnect_banner",
             ],
         },
@@ -227,7 +229,7 @@ SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 if env_bool("TRUST_X_FORWARDED_PROTO", False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
-CSRF_FAILURE_VIEW = "portal.views.errors.csrf_failure"
+CSRF_FAILURE_VIEW = "portal.pages.views.errors.csrf_failure"
 # Everything is served from our own origin: no CDN, no inline script.
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
@@ -271,7 +273,7 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "filters": {"secret_paths": {"()": "portal.logfilters.RedactSecretPaths"}},
+    "filters": {"secret_paths": {"()": "portal.kernel.logfilters.RedactSecretPaths"}},
     "handlers": {
         "console": {"class": "logging.StreamHandler", "formatter": "plain", "filters": ["secret_paths"]},
     },

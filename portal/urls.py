@@ -2,7 +2,7 @@ from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 
-from portal.views import dashboard, health, invitations, members, organization, pages
+from portal.pages.views import dashboard, health, invitations, members, organization, pages
 
 urlpatterns = [
     path("", pages.home, name="home"),

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from django.contrib import admin, messages
 
-from portal.admin_paging import LargeTableAdmin
+from portal.kernel.admin_paging import LargeTableAdmin
 from providers.models import ProviderConnection, WebhookDelivery
 from providers.webhooks import delivery_replay
 

@@ -14,8 +14,8 @@ from django.core.exceptions import ValidationError
 from django.urls import reverse
 from django.utils import timezone
 
+from portal.kernel.tenancy import org_scoped
 from portal.models import Organization
-from portal.tenancy import org_scoped
 from providers.base import Capability, Provider, ProviderError
 from providers.models import ConnectionStatus, ProviderConnection
 from providers.oauth import authorization_begin, code_exchange, credentials_from_token

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from functools import cache
 
-from portal.tenancy import org_scoped
+from portal.kernel.tenancy import org_scoped
 from providers.models import ConnectionStatus, ProviderConnection
 
 

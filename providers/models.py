@@ -9,7 +9,7 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
-from portal import crypto
+from portal.kernel import crypto
 from portal.models import Organization
 
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from django.core.exceptions import ValidationError
 
+from portal.kernel.tenancy import org_scoped
 from portal.models import Organization
-from portal.tenancy import org_scoped
 from providers.models import ConnectionStatus, ProviderConnection
 from providers.registry import available_providers, provider_class
 

@@ -8,8 +8,8 @@ from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
-from portal.roles import role_required
-from portal.tenancy import org_get_or_404
+from portal.kernel.roles import role_required
+from portal.kernel.tenancy import org_get_or_404
 from providers import connections
 from providers.models import ConnectionStatus, ProviderConnection
 

@@ -20,9 +20,9 @@ from django.test import override_settings
 from bench.sweeps import Spread, analyze
 from bench.sweeps.seed import ORG_SLUG, PurgeOrg, purge_org_create, purge_org_drop
 from bench.sweeps.watch import LockSampler, TransactionClock, WriteProbe
-from envelopes.audit import verify_chain
+from envelopes.lifecycle.audit import verify_chain
 from envelopes.models import Envelope, EnvelopeEvent, EnvelopeStatus, Participant
-from envelopes.retention import PurgeReport, RetentionPreview, retention_preview, retention_purge_batch
+from envelopes.outgoing.retention import PurgeReport, RetentionPreview, retention_preview, retention_purge_batch
 from portal.models import Organization
 
 BATCH = inspect.signature(retention_purge_batch).parameters["batch_size"].default

@@ -12,9 +12,9 @@ from dataclasses import dataclass
 from django.utils import timezone
 
 from bench.sweeps import Spread, analyze
-from envelopes.claims import claim_due, envelopes_due
+from envelopes.lifecycle.claims import claim_due, envelopes_due
 from envelopes.models import Envelope, EnvelopeStatus
-from envelopes.reminders import CLAIM_LEASE, reminders_send_due
+from envelopes.outgoing.reminders import CLAIM_LEASE, reminders_send_due
 
 FIELD = "next_reminder_at"
 # The batch a reminder sweep claims, as the scheduled task runs it.

@@ -17,7 +17,7 @@ from pathlib import Path
 from django.db import connection, transaction
 from django.utils import timezone
 
-from envelopes.audit import event_hash
+from envelopes.lifecycle.audit import event_hash
 from envelopes.models import Document, Envelope, EnvelopeEvent, EnvelopeStatus, EventSource, Participant, SignatureField
 from portal.models import Organization
 from providers.builtin.models import Signer, SigningDocument, SigningRequest

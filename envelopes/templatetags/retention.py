@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from django import template
 
-from envelopes.retention import retention_preview as preview_for
+from envelopes.outgoing.retention import retention_preview as preview_for
 from portal.models import Organization
 
 register = template.Library()

@@ -15,10 +15,8 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 from django_htmx.http import HttpResponseClientRedirect
 
-from envelopes.documents import document_add, document_remove, document_reorder
-from envelopes.forms import EnvelopeSettingsForm, ParticipantForm, PlacementForm
-from envelopes.models import Document, Envelope, Participant
-from envelopes.participants import (
+from envelopes.composing.documents import document_add, document_remove, document_reorder
+from envelopes.composing.participants import (
     envelope_set_signing_order,
     participant_add,
     participant_move,
@@ -27,10 +25,12 @@ from envelopes.participants import (
     participant_update,
     signing_summary,
 )
-from envelopes.sending import send_problems
+from envelopes.forms import EnvelopeSettingsForm, ParticipantForm, PlacementForm
+from envelopes.models import Document, Envelope, Participant
+from envelopes.outgoing.sending import send_problems
 from envelopes.services import envelope_create, envelope_send, envelope_update
-from portal.roles import role_required
-from portal.tenancy import org_get_or_404
+from portal.kernel.roles import role_required
+from portal.kernel.tenancy import org_get_or_404
 
 CHANGED = {"HX-Trigger": "envelope-changed"}
 

@@ -7,10 +7,11 @@ from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
+from envelopes.composing.participants import participant_change_contact, signing_summary
+from envelopes.composing.templating import template_from_envelope
 from envelopes.forms import TemplateNameForm, VoidForm
 from envelopes.models import Envelope, EnvelopeStatus, Participant
-from envelopes.participants import participant_change_contact, signing_summary
-from envelopes.selectors import envelope_events, envelope_for_detail
+from envelopes.reads.selectors import envelope_events, envelope_for_detail
 from envelopes.services import (
     envelope_delete,
     envelope_duplicate,
@@ -18,10 +19,9 @@ from envelopes.services import (
     envelope_retry,
     envelope_void,
 )
-from envelopes.templating import template_from_envelope
-from portal.feedback import report_outcome
-from portal.roles import can, role_required
-from portal.tenancy import org_get_or_404
+from portal.kernel.roles import can, role_required
+from portal.kernel.tenancy import org_get_or_404
+from portal.pages.feedback import report_outcome
 from providers.registry import provider_class, provider_exists
 
 # How often the page re-reads the envelope while something may change by itself: quickly while it

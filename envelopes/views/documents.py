@@ -5,9 +5,9 @@ from __future__ import annotations
 from django.http import FileResponse, Http404, HttpResponse
 
 from envelopes.models import Document, Envelope
-from portal.pdfpages import PAGE_WIDTH_DEFAULT, PAGE_WIDTH_MAX, PAGE_WIDTH_MIN, pdf_page_png
-from portal.roles import role_required
-from portal.tenancy import org_get_or_404
+from portal.kernel.pdfpages import PAGE_WIDTH_DEFAULT, PAGE_WIDTH_MAX, PAGE_WIDTH_MIN, pdf_page_png
+from portal.kernel.roles import role_required
+from portal.kernel.tenancy import org_get_or_404
 
 FILE_GONE = "This document's file is no longer stored."
 

@@ -10,10 +10,10 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_POST
 
 from envelopes.models import Envelope, EnvelopeStatus
-from envelopes.selectors import SHOWS, SORTS, envelope_page, envelope_status_counts, statuses_chosen
+from envelopes.reads.selectors import SHOWS, SORTS, envelope_page, envelope_status_counts, statuses_chosen
 from envelopes.services import envelope_remind, envelope_void
-from portal.roles import role_required
-from portal.tenancy import org_scoped
+from portal.kernel.roles import role_required
+from portal.kernel.tenancy import org_scoped
 
 CHIPS = [("", "All"), *[(value, label) for value, label in EnvelopeStatus.choices]]
 BULK_LIMIT = 100

@@ -8,12 +8,17 @@ from django.db.models import Count
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
-from envelopes.documents import template_document_add, template_document_remove
+from envelopes.composing.documents import template_document_add, template_document_remove
+from envelopes.composing.templating import (
+    envelope_from_template,
+    template_role_add,
+    template_role_remove,
+    template_update,
+)
 from envelopes.forms import TemplateForm, TemplateRoleForm
 from envelopes.models import Template, TemplateDocument, TemplateRole
-from envelopes.templating import envelope_from_template, template_role_add, template_role_remove, template_update
-from portal.roles import role_required
-from portal.tenancy import org_get_or_404, org_scoped
+from portal.kernel.roles import role_required
+from portal.kernel.tenancy import org_get_or_404, org_scoped
 
 
 @role_required("view")

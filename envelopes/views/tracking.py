@@ -9,9 +9,9 @@ from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_POST
 
-from envelopes.dashboard import org_accounts
-from envelopes.tracking import OVERDUE_AFTER, SORTS, tracking_page, tracking_remind
-from portal.roles import role_required
+from envelopes.reads.dashboard import org_accounts
+from envelopes.reads.tracking import OVERDUE_AFTER, SORTS, tracking_page, tracking_remind
+from portal.kernel.roles import role_required
 
 
 @role_required("view")

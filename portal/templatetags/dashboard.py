@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django import template
 
-from portal.dashboard_charts import duration_words as _duration_words
+from portal.pages.dashboard_charts import duration_words as _duration_words
 
 register = template.Library()
 

@@ -35,7 +35,7 @@ from pyhanko.sign.validation.pdf_embedded import EmbeddedPdfSignature
 from pyhanko.sign.validation.status import PdfSignatureStatus, SignatureCoverageLevel
 from pyhanko_certvalidator import ValidationContext
 
-from portal.crypto import decrypt, encrypt
+from portal.kernel.crypto import decrypt, encrypt
 from providers.builtin.models import SealingIdentity, SigningRequest
 
 SEAL_FIELD = "ParaphSeal"

@@ -9,7 +9,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
-from portal.pdfpages import pdf_page_png
+from portal.kernel.pdfpages import pdf_page_png
 from providers.builtin import flows
 from providers.builtin.links import request_by_download_token, signer_by_token
 from providers.builtin.models import RequestStatus, SignerStatus

@@ -7,8 +7,8 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import expect
 
+from envelopes.lifecycle.states import envelope_transition
 from envelopes.models import EnvelopeStatus
-from envelopes.states import envelope_transition
 from portal.models import Role
 from tests.conftest import PASSWORD
 from tests.envelopes.journeys import envelope_through

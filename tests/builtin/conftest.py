@@ -8,7 +8,7 @@ import pytest
 from django.core import mail
 from django_q.conf import Conf
 
-from envelopes.participants import envelope_set_signing_order, participant_add
+from envelopes.composing.participants import envelope_set_signing_order, participant_add
 from envelopes.services import envelope_create, envelope_send
 from portal.models import Role
 

@@ -10,8 +10,8 @@ import pytest
 from django.core import mail
 from django.utils import timezone
 
+from envelopes.composing.participants import participant_change_contact
 from envelopes.models import EnvelopeStatus, ParticipantStatus
-from envelopes.participants import participant_change_contact
 from envelopes.services import envelope_remind, envelope_void
 from providers.builtin.models import Signer, SigningRequest
 from tests.builtin.conftest import links_for
@@ -186,7 +186,7 @@ def test_approvers_approve_and_viewers_only_read(client, send_builtin, committed
 
 
 def test_a_send_retried_after_a_lost_checkpoint_reuses_the_signing_request(send_builtin):
-    from envelopes.sending import send_request_for
+    from envelopes.outgoing.sending import send_request_for
     from providers.base import Checkpoint
     from providers.builtin.provider import BuiltinProvider
 

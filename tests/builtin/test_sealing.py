@@ -22,7 +22,7 @@ from django.db import connection
 from pyhanko.pdf_utils import generic
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 
-from portal.crypto import decrypt
+from portal.kernel.crypto import decrypt
 from providers.builtin import sealing
 from providers.builtin.models import SealingIdentity, SigningRequest
 from providers.builtin.sealing import (

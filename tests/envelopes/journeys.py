@@ -7,9 +7,9 @@ from datetime import datetime
 
 from django.utils import timezone
 
+from envelopes.lifecycle.states import envelope_transition
 from envelopes.models import Envelope, EnvelopeStatus
 from envelopes.services import envelope_create
-from envelopes.states import envelope_transition
 
 E = EnvelopeStatus
 # The steps from draft to each status.

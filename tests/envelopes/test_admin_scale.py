@@ -8,9 +8,9 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from envelopes.audit import event_append
+from envelopes.lifecycle.audit import event_append
 from envelopes.models import Envelope, EnvelopeStatus
-from portal import admin_paging
+from portal.kernel import admin_paging
 
 PAGES = [
     "admin:envelopes_envelope_changelist",

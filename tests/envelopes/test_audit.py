@@ -16,7 +16,7 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.db import connections
 
-from envelopes.audit import event_append, verify_chain
+from envelopes.lifecycle.audit import event_append, verify_chain
 from envelopes.models import Envelope, EnvelopeEvent, EventSource
 from tests.conftest import child_environment
 from tests.portal.test_processes import test_database_url
@@ -277,7 +277,7 @@ def test_the_command_exits_with_status_1_when_a_trail_is_broken(make_envelope):
 
 
 def test_removing_a_draft_participant_or_deleting_a_user_keeps_the_chain_valid(make_member, make_envelope):
-    from envelopes.participants import participant_add, participant_remove
+    from envelopes.composing.participants import participant_add, participant_remove
 
     member = make_member()
     envelope = make_envelope(org=member.org)

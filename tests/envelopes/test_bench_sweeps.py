@@ -44,6 +44,7 @@ def test_purge_measure_purges_everything_due_and_drops_its_organization(make_org
     assert not (figures.report.failed or figures.report.remote_errors)
     assert len(figures.batches) == 3 and figures.proofs == 5
     assert figures.left.is_empty and figures.files_left == 0 and figures.chains_ok and figures.probe_untouched
-    assert {"envelopes.retention._claim", "envelopes.retention._files_purge"} <= set(figures.transactions)
+    purge_steps = {"envelopes.outgoing.retention._claim", "envelopes.outgoing.retention._files_purge"}
+    assert purge_steps <= set(figures.transactions)
     assert not Organization.objects.filter(slug=ORG_SLUG).exists()
     assert list(Envelope.objects.all()) == [other]

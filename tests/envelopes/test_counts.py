@@ -11,13 +11,13 @@ from django.core.management import CommandError, call_command
 from django.db import connection, transaction
 from django.utils import timezone
 
-from envelopes.count_tables import EnvelopeDailyCount, EnvelopeStatusCount
-from envelopes.counts import DURATION_EDGES, TOOK, counts_moved, counts_rebuild, duration_bucket
-from envelopes.dashboard import median_hours
+from envelopes.composing.templating import envelope_from_template, template_from_envelope
+from envelopes.lifecycle.count_tables import EnvelopeDailyCount, EnvelopeStatusCount
+from envelopes.lifecycle.counts import DURATION_EDGES, TOOK, counts_moved, counts_rebuild, duration_bucket
+from envelopes.lifecycle.states import envelope_transition
 from envelopes.models import Envelope, EnvelopeStatus
+from envelopes.reads.dashboard import median_hours
 from envelopes.services import envelope_create, envelope_delete, envelope_duplicate
-from envelopes.states import envelope_transition
-from envelopes.templating import envelope_from_template, template_from_envelope
 
 E = EnvelopeStatus
 

@@ -15,7 +15,7 @@ from django.db import DatabaseError
 from django.urls import reverse
 from PIL import Image
 
-from envelopes.documents import (
+from envelopes.composing.documents import (
     PdfFacts,
     document_add,
     document_remove,
@@ -205,7 +205,7 @@ def test_two_uploads_with_one_name_keep_both_files(draft):
 
 
 def test_a_failure_after_the_file_is_written_leaves_no_file_and_no_row(draft, settings):
-    with mock.patch("envelopes.documents.event_append", side_effect=DatabaseError("connection lost")):
+    with mock.patch("envelopes.composing.documents.event_append", side_effect=DatabaseError("connection lost")):
         with pytest.raises(DatabaseError):
             document_add(envelope=draft, upload=upload())
     assert not Document.objects.exists()

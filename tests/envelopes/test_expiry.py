@@ -8,10 +8,10 @@ import pytest
 import time_machine
 from django.core import mail
 
-from envelopes.expiry import envelopes_expire_due, expiry_warnings_send
+from envelopes.composing.participants import participant_add
 from envelopes.models import EnvelopeStatus
-from envelopes.participants import participant_add
-from envelopes.sending import envelope_deliver
+from envelopes.outgoing.expiry import envelopes_expire_due, expiry_warnings_send
+from envelopes.outgoing.sending import envelope_deliver
 from envelopes.services import envelope_create, envelope_send, envelope_update
 from envelopes.tasks import expire_envelopes
 from portal.models import Role

@@ -6,8 +6,8 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
+from envelopes.composing.participants import participant_add
 from envelopes.models import Envelope, EnvelopeStatus, Participant
-from envelopes.participants import participant_add
 from envelopes.services import envelope_create
 from portal.models import Role
 from tests.envelopes.journeys import envelope_through

@@ -9,10 +9,10 @@ import pytest
 import time_machine
 from django.db import connection
 
+from envelopes.composing.participants import envelope_set_signing_order, participant_add
 from envelopes.models import Envelope
-from envelopes.participants import envelope_set_signing_order, participant_add
-from envelopes.reminders import reminders_send_due
-from envelopes.sending import envelope_deliver
+from envelopes.outgoing.reminders import reminders_send_due
+from envelopes.outgoing.sending import envelope_deliver
 from envelopes.services import envelope_create, envelope_remind, envelope_send, envelope_update
 from envelopes.tasks import send_due_reminders
 from portal.models import Role

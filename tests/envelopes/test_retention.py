@@ -14,12 +14,18 @@ from django.core.files.storage import FileSystemStorage
 from django.core.management import call_command
 from django.urls import reverse
 
-from envelopes.audit import event_append, verify_chain
+from envelopes.lifecycle.audit import event_append, verify_chain
 from envelopes.models import Document, Envelope, EnvelopeEvent, EnvelopeStatus, EventSource, Participant
-from envelopes.retention import CLAIM_LEASE, ERASED_NAME, RetentionPreview, retention_preview, retention_purge_batch
+from envelopes.outgoing.retention import (
+    CLAIM_LEASE,
+    ERASED_NAME,
+    RetentionPreview,
+    retention_preview,
+    retention_purge_batch,
+)
 from envelopes.tasks import retention_purge
-from portal.forms import OrganizationSettingsForm
 from portal.models import Role
+from portal.pages.forms import OrganizationSettingsForm
 from portal.schedules import SCHEDULES
 
 FINISHED = datetime(2026, 1, 10, 12, 0, tzinfo=UTC)

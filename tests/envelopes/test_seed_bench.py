@@ -1,7 +1,7 @@
 from django.core.management import call_command
 
-from envelopes.count_tables import EnvelopeStatusCount
-from envelopes.management.commands.seed_bench import BENCH_EMAIL
+from bench.seeding.management.commands.seed_bench import BENCH_EMAIL
+from envelopes.lifecycle.count_tables import EnvelopeStatusCount
 from envelopes.models import OUTSTANDING, Envelope, EnvelopeEvent, Participant
 from portal.models import Membership
 from providers.models import ProviderConnection

@@ -6,6 +6,16 @@ import pytest
 from django.core.exceptions import ValidationError
 from django_q.models import Schedule
 
+from envelopes.composing.participants import (
+    envelope_set_signing_order,
+    participant_add,
+    participant_move,
+    participant_remove,
+    participant_update,
+    phone_to_e164,
+    signing_summary,
+)
+from envelopes.composing.templating import envelope_from_template, template_from_envelope
 from envelopes.models import (
     AuthMethod,
     Delivery,
@@ -16,16 +26,7 @@ from envelopes.models import (
     ParticipantStatus,
     SignatureField,
 )
-from envelopes.participants import (
-    envelope_set_signing_order,
-    participant_add,
-    participant_move,
-    participant_remove,
-    participant_update,
-    phone_to_e164,
-    signing_summary,
-)
-from envelopes.sending import envelope_deliver, send_problems
+from envelopes.outgoing.sending import envelope_deliver, send_problems
 from envelopes.services import (
     envelope_create,
     envelope_duplicate,
@@ -34,7 +35,6 @@ from envelopes.services import (
     envelope_update,
     envelope_void,
 )
-from envelopes.templating import envelope_from_template, template_from_envelope
 from portal.models import Role
 from providers.base import ProviderError
 
@@ -330,7 +330,7 @@ def test_an_unexpected_crash_while_sending_fails_the_envelope_visibly(draft, fak
 
 
 def test_transient_failures_back_off_and_give_up_after_the_limit(draft, fake_providers):
-    from envelopes.sending import SEND_ATTEMPTS
+    from envelopes.outgoing.sending import SEND_ATTEMPTS
 
     add(draft, "Anna", "anna@example.com")
     envelope_send(envelope=draft, actor=None)

@@ -10,13 +10,13 @@ import pytest
 from django.db import connection, connections
 from django.test.utils import CaptureQueriesContext
 
-from envelopes.audit import verify_chain
+from envelopes.lifecycle.audit import verify_chain
+from envelopes.lifecycle.states import envelope_transition, participant_transition
 from envelopes.models import Envelope, EnvelopeEvent, EnvelopeStatus, EventSource, Participant, ParticipantStatus
-from envelopes.states import envelope_transition, participant_transition
 
 AT = datetime(2025, 3, 1, 9, 30, tzinfo=UTC)
 
-# Written from DESIGN.md's drawing, not copied from envelopes.states.
+# Written from DESIGN.md's drawing, not copied from envelopes.lifecycle.states.
 ENVELOPE_MOVES = {
     "draft": {"queued"},
     "queued": {"sending", "sent", "failed", "voided"},

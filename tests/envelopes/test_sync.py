@@ -7,11 +7,11 @@ from datetime import UTC, datetime, timedelta
 import pytest
 import time_machine
 
+from envelopes.composing.participants import participant_add
+from envelopes.incoming.polling import envelopes_sync_due
 from envelopes.models import Envelope, EnvelopeStatus
-from envelopes.participants import participant_add
-from envelopes.sending import envelope_deliver
+from envelopes.outgoing.sending import envelope_deliver
 from envelopes.services import envelope_create, envelope_send
-from envelopes.sync import envelopes_sync_due
 from envelopes.tasks import sync_with_providers
 from portal.models import Role
 from providers.base import ProviderError

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from django.urls import reverse
 
+from envelopes.composing.participants import participant_add
 from envelopes.models import Envelope, Template
-from envelopes.participants import participant_add
 from envelopes.services import envelope_create
 from portal.models import Role
 

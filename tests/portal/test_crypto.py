@@ -1,7 +1,7 @@
 import pytest
 from cryptography.fernet import Fernet
 
-from portal.crypto import SecretUnreadable, decrypt, encrypt, rotate
+from portal.kernel.crypto import SecretUnreadable, decrypt, encrypt, rotate
 
 
 def test_secrets_round_trip_and_are_not_stored_in_clear(settings):

@@ -13,7 +13,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from envelopes.audit import event_append
+from envelopes.lifecycle.audit import event_append
 from envelopes.models import BOUNCED, EnvelopeStatus, ParticipantStatus
 from portal.models import Role
 from providers.models import ConnectionStatus, ProviderConnection

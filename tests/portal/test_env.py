@@ -1,6 +1,6 @@
 import pytest
 
-from portal.env import email_settings_from_url, env_bool, env_list
+from portal.kernel.env import email_settings_from_url, env_bool, env_list
 
 
 def test_smtp_url_with_starttls_gives_host_port_and_credentials():

@@ -1,6 +1,6 @@
 import logging
 
-from portal.logfilters import RedactSecretPaths, redact
+from portal.kernel.logfilters import RedactSecretPaths, redact
 
 
 def test_secret_links_are_hidden_in_log_lines():

@@ -24,7 +24,7 @@ def test_health_answers_503_when_the_queue_is_unreachable(client, db, monkeypatc
         def ping(self):
             raise ConnectionError("no route")
 
-    monkeypatch.setattr("portal.views.health.get_broker", lambda: DeadBroker())
+    monkeypatch.setattr("portal.pages.views.health.get_broker", lambda: DeadBroker())
     response = client.get(reverse("health"))
     assert response.status_code == 503
     assert response.json()["checks"]["queue"] == response.json()["checks"]["queue"] | {

@@ -6,8 +6,8 @@ from __future__ import annotations
 import pytest
 from django.urls import reverse
 
+from portal.kernel.roles import can
 from portal.models import Invitation, Membership, Role
-from portal.roles import can
 from tests.urlwalk import portal_url_patterns
 
 ROLES = [Role.VIEWER, Role.SENDER, Role.ADMIN, Role.OWNER]

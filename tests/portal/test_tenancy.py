@@ -11,9 +11,9 @@ from django.core.files.base import ContentFile
 from django.urls import URLPattern, reverse
 
 from envelopes.models import Document, Envelope, Participant, Template, TemplateDocument, TemplateRole
+from portal.kernel.tenancy import org_get_or_404, org_scoped
 from portal.models import Invitation, Membership, Organization, Role
 from portal.services import invitation_create
-from portal.tenancy import org_get_or_404, org_scoped
 from providers.models import ProviderConnection
 from tests.envelopes.pdfs import make_pdf
 from tests.urlwalk import portal_url_patterns

@@ -3,7 +3,7 @@
 from django.http import HttpResponse
 from django.urls import path
 
-from portal.roles import role_required
+from portal.kernel.roles import role_required
 from portal.urls import urlpatterns as portal_urlpatterns
 
 

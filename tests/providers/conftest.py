@@ -11,7 +11,7 @@ from django.test import Client
 from django.urls import reverse
 from django_q.conf import Conf
 
-from envelopes.participants import participant_add
+from envelopes.composing.participants import participant_add
 from envelopes.services import envelope_create, envelope_send
 from portal.models import Membership, Role
 from providers.models import ProviderConnection

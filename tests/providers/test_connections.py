@@ -5,9 +5,9 @@ from __future__ import annotations
 from django.core.management import call_command
 from django.urls import reverse
 
+from envelopes.composing.participants import participant_add
 from envelopes.forms import EnvelopeSettingsForm
-from envelopes.participants import participant_add
-from envelopes.sending import send_problems
+from envelopes.outgoing.sending import send_problems
 from envelopes.services import envelope_create
 from portal.models import Role
 from providers.models import ConnectionStatus, ProviderConnection

@@ -8,9 +8,9 @@ import json
 import pytest
 from django.core.exceptions import ValidationError
 
+from envelopes.composing.participants import participant_add, participant_change_contact
 from envelopes.models import SignatureField
-from envelopes.participants import participant_add, participant_change_contact
-from envelopes.sending import provider_for, send_problems
+from envelopes.outgoing.sending import provider_for, send_problems
 from envelopes.services import envelope_create, envelope_remind, envelope_send, envelope_void
 from envelopes.tasks import send_envelope
 

@@ -15,7 +15,7 @@ from django.utils import timezone
 from django_q.models import Schedule
 
 from envelopes.models import Envelope
-from envelopes.sending import envelope_deliver, provider_for
+from envelopes.outgoing.sending import envelope_deliver, provider_for
 from providers import http
 from providers.base import AuthExpired, ProviderError
 from providers.models import ProviderConnection

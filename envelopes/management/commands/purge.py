@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.core.management.base import BaseCommand
 
-from envelopes.retention import RetentionPreview, retention_due, retention_purge_run
+from envelopes.outgoing.retention import RetentionPreview, retention_due, retention_purge_run
 
 
 class Command(BaseCommand):

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from django.core.management.base import BaseCommand, CommandError
 
-from envelopes.counts import counts_rebuild
+from envelopes.lifecycle.counts import counts_rebuild
 from portal.models import Organization
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from django.core.management.base import BaseCommand, CommandError
 
-from envelopes.audit import verify_chain
+from envelopes.lifecycle.audit import verify_chain
 from envelopes.models import Envelope
 from portal.models import Organization
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
-from portal.crypto import SecretUnreadable, rotate
+from portal.kernel.crypto import SecretUnreadable, rotate
 from providers.builtin.models import SealingIdentity
 from providers.models import ProviderConnection
 
