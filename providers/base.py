@@ -132,6 +132,7 @@ class SendRequest:
     participants: tuple[ParticipantSpec, ...]
     sender_name: str = ""
     sender_email: str = ""  # told of declines and completion where the provider sends such notices
+    callback_url: str = ""  # where the provider reports this envelope's changes, for per-envelope callbacks
 
 
 @dataclass
@@ -199,6 +200,43 @@ class RemoteEvent:
     data: dict = field(default_factory=dict)
 
 
+class ConnectKind:
+    """How an organization connects its account (`Provider.connect`); each kind is a strategy in
+    `providers/connect/` with its own screen, stored secrets and `Authorization` header."""
+
+    OAUTH2 = "oauth2"  # authorization code, PKCE S256 optional; refresh token where given
+    OAUTH1 = "oauth1"  # PLAINTEXT signature: three-legged, or personal access credentials pasted
+    API_CREDENTIALS = "api_credentials"  # a static bearer token, or key + secret exchanged for a JWT
+
+
+class WebhookScheme:
+    """How a provider's webhook deliveries prove where they come from (`Provider.webhook_scheme`)."""
+
+    HMAC = "hmac"  # a signature over timestamp and body with the connection's secret
+    JWS = "jws"  # a detached JWS whose key the provider publishes by `kid`
+    URL_SECRET = "url_secret"  # a secret token in the URL path, given to the provider per connection
+    NONE = "none"  # nothing: the payload is only a hint and the envelope is re-read
+    INTERNAL = "internal"  # reported in-process (built-in signing); never over HTTP
+
+
+class WebhookUrl:
+    """The URL shape a provider is given (`Provider.webhook_url_shape`)."""
+
+    PER_CONNECTION = "per_connection"  # /webhooks/<provider>/<connection>/[<secret>/]
+    PER_PROVIDER = "per_provider"  # /webhooks/<provider>/, configured once in the provider's dashboard
+
+
+@dataclass(frozen=True)
+class CredentialField:
+    """One field of a "paste your credentials" form on the connection screen."""
+
+    name: str
+    label: str
+    secret: bool = True
+    required: bool = True
+    help: str = ""
+
+
 class Provider:
     """Base class: declarative attributes plus the methods each adapter implements."""
 
@@ -209,9 +247,27 @@ class Provider:
     # Seconds between status polls of an envelope out for signature; None: the provider reports
     # every change itself and is never polled.
     poll_interval: ClassVar[int | None] = 15 * 60
-    # How an account is connected: "oauth2", or None when the provider needs no account.
+    # How an account is connected (a ConnectKind), or None when the provider needs no account.
     connect: ClassVar[str | None] = None
+    # For ConnectKind.OAUTH1 and API_CREDENTIALS: the fields an admin pastes (several alternative
+    # sets are allowed: the first set whose required fields are all given is used).
+    credential_fields: ClassVar[tuple[CredentialField, ...]] = ()
     summary: ClassVar[str] = ""  # one line for the connection screen
+    # Settings an operator sets to enable the provider, and what to register at the provider
+    # (shown to admins while it is not enabled).
+    settings_needed: ClassVar[tuple[str, ...]] = ()
+    # Webhooks: how deliveries are verified, the URL shape, which request headers are kept with a
+    # stored delivery (and which of those are kept only as "[redacted]").
+    webhook_scheme: ClassVar[str | None] = None
+    webhook_url_shape: ClassVar[str] = WebhookUrl.PER_CONNECTION
+    webhook_kept_headers: ClassVar[tuple[str, ...]] = ("Content-Type", "User-Agent")
+    webhook_redacted_headers: ClassVar[tuple[str, ...]] = ()
+    # True when Paraph subscribes its URL through the provider's API (`webhook_register`); False
+    # when the URL travels with each envelope (SendRequest.callback_url) or is set in a dashboard.
+    webhook_registered: ClassVar[bool] = False
+    # True when the provider's events are facts to apply as they are (built-in signing); False
+    # when they are hints and the envelope is re-read from the provider before anything changes.
+    events_are_facts: ClassVar[bool] = False
 
     def __init__(self, connection=None):
         self.connection = connection
@@ -244,8 +300,30 @@ class Provider:
         """Gives up the connection's access at the provider (revokes its tokens)."""
 
     def webhook_verify(self, body: bytes, headers: dict[str, str]) -> None:
-        """Raises WebhookRefused unless the call really comes from the provider."""
+        """Raises WebhookRefused unless the call really comes from the provider (HMAC and JWS
+        schemes; URL secrets are checked by the intake view, NONE needs nothing)."""
+        if self.webhook_scheme in (WebhookScheme.HMAC, WebhookScheme.JWS):
+            raise NotImplementedError
+
+    def webhook_remote_ids(self, body: bytes) -> list[str]:
+        """The provider's envelope ids a verified delivery is about (PER_PROVIDER URLs: Paraph finds
+        the connection from them)."""
+        return [event.remote_id for event in self.webhook_events(body)]
+
+    def api_credentials_exchange(self, credentials: dict) -> tuple[str, datetime | None]:
+        """ConnectKind.API_CREDENTIALS with key + secret: a fresh access token (a JWT) and when it
+        expires. Raises AuthExpired when the provider refuses the key."""
         raise NotImplementedError
+
+    def api_credentials_refresh(self, credentials: dict) -> tuple[str, datetime | None]:
+        """Renews the exchanged token (a provider's refresh call); by default exchanges again."""
+        return self.api_credentials_exchange(credentials)
+
+    @classmethod
+    def oauth1_client(cls):
+        """ConnectKind.OAUTH1: the provider's endpoints and Paraph's client credentials
+        (`providers.connect.oauth1.OAuth1Client`); None when only pasted credentials work here."""
+        return None
 
     def webhook_events(self, body: bytes) -> list[RemoteEvent]:
         """The events in a verified webhook body."""

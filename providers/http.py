@@ -15,7 +15,7 @@ from urllib.parse import urlsplit
 
 import requests
 
-from providers.base import AuthExpired, ProviderError
+from providers.base import AuthExpired, ProviderError, UnreadableAnswer
 
 log = logging.getLogger(__name__)
 
@@ -29,7 +29,7 @@ WAIT_IN_PLACE = 2.0
 
 
 class TokenSource(Protocol):
-    """Where the bearer token comes from (an OAuth connection)."""
+    """Where a bearer token comes from (an OAuth 2 connection)."""
 
     def access_token(self) -> str: ...
 
@@ -38,6 +38,37 @@ class TokenSource(Protocol):
 
     def revoked(self, message: str) -> None:
         """Even a fresh token is refused: the access was withdrawn at the provider."""
+
+
+class Authorizer(Protocol):
+    """Writes a connection's `Authorization` header, whatever its connect kind (see
+    `providers.connect.auth`)."""
+
+    def headers(self, method: str, url: str) -> tuple[dict[str, str], str]:
+        """The headers to send and a marker naming the credential used (handed back on a 401)."""
+
+    def refresh(self, rejected: str) -> None:
+        """After a 401: renew the credential `rejected`; raises AuthExpired when it cannot."""
+
+    def revoked(self, message: str) -> None:
+        """Even renewed credentials are refused: the access was withdrawn at the provider."""
+
+
+class BearerTokens:
+    """An Authorizer over a TokenSource: `Authorization: Bearer <token>`."""
+
+    def __init__(self, tokens: TokenSource):
+        self.tokens = tokens
+
+    def headers(self, method: str, url: str) -> tuple[dict[str, str], str]:
+        token = self.tokens.access_token()
+        return {"Authorization": f"Bearer {token}"}, token
+
+    def refresh(self, rejected: str) -> None:
+        self.tokens.refresh(rejected)
+
+    def revoked(self, message: str) -> None:
+        self.tokens.revoked(message)
 
 
 class ProviderHttp:
@@ -49,13 +80,14 @@ class ProviderHttp:
         name: str,
         base_url: str,
         tokens: TokenSource | None = None,
+        auth: Authorizer | None = None,
         timeout: tuple[float, float] | None = None,
         attempts: int | None = None,
         sleep: Callable[[float], None] = time.sleep,
     ):
         self.name = name
         self.base_url = base_url.rstrip("/")
-        self.tokens = tokens
+        self.auth = auth or (BearerTokens(tokens) if tokens is not None else None)
         self.timeout = timeout or TIMEOUT
         self.attempts = attempts or ATTEMPTS
         self.sleep = sleep
@@ -78,26 +110,26 @@ class ProviderHttp:
         method = method.upper()
         absolute = path.startswith(("http://", "https://"))
         url = path if absolute else f"{self.base_url}/{path.lstrip('/')}"
-        send_token = authorized and not absolute and self.tokens is not None
+        send_auth = authorized and not absolute and self.auth is not None
         retry = method in IDEMPOTENT if idempotent is None else idempotent
         headers = kwargs.pop("headers", {})
         refreshed = False
         attempt = 0
         while True:
             attempt += 1
-            token = self.tokens.access_token() if send_token else None
-            response = self._send(method, url, headers, token, retry, attempt, allow_redirects, kwargs)
+            auth_headers, marker = self.auth.headers(method, url) if send_auth else ({}, None)
+            response = self._send(method, url, {**headers, **auth_headers}, retry, attempt, allow_redirects, kwargs)
             if response is None:  # a transient failure that will be retried
                 continue
             status = response.status_code
             if status < 400 or status in expect:
                 return response
-            if status == 401 and token is not None:
+            if status == 401 and marker is not None:
                 if refreshed:
                     message = f"{self.name} no longer accepts this connection; reconnect it."
-                    self.tokens.revoked(message)
+                    self.auth.revoked(message)
                     raise AuthExpired(message)
-                self.tokens.refresh(token)
+                self.auth.refresh(marker)
                 refreshed = True
                 continue
             if status == 429:
@@ -122,12 +154,10 @@ class ProviderHttp:
         try:
             return response.json()
         except ValueError:
-            raise ProviderError(f"{self.name} answered with something Paraph could not read.") from None
+            raise UnreadableAnswer(self.name, "the body is not JSON") from None
 
-    def _send(self, method, url, extra, token, retry, attempt, allow_redirects, kwargs) -> requests.Response | None:
+    def _send(self, method, url, extra, retry, attempt, allow_redirects, kwargs) -> requests.Response | None:
         headers = {"Accept": "application/json", **extra}
-        if token:
-            headers["Authorization"] = f"Bearer {token}"
         started = time.monotonic()
         try:
             response = self.session.request(

@@ -4,6 +4,7 @@ encrypted) and every webhook delivery received, kept for deduplication and repla
 from __future__ import annotations
 
 import json
+from datetime import timedelta
 
 from django.conf import settings
 from django.db import models
@@ -11,6 +12,9 @@ from django.utils import timezone
 
 from portal.kernel import crypto
 from portal.models import Organization
+
+# Admins are warned this long before a connection's access ends for good.
+EXPIRY_WARNING = timedelta(days=1)
 
 
 class ConnectionStatus(models.TextChoices):
@@ -41,6 +45,8 @@ class ProviderConnection(models.Model):
     webhook_secret_encrypted = models.BinaryField(default=b"", editable=False)
     last_error = models.TextField(blank=True)
     last_checked_at = models.DateTimeField(null=True, blank=True)
+    # Set when the org's admins were warned that access ends soon (an expiry with no renewal).
+    expiry_warned_at = models.DateTimeField(null=True, blank=True)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(auto_now=True)
@@ -79,6 +85,18 @@ class ProviderConnection(models.Model):
     def is_usable(self) -> bool:
         return self.status == ConnectionStatus.CONNECTED
 
+    @property
+    def expiry_is_final(self) -> bool:
+        """Access ends at `expires_at` and nothing can renew it (no refresh token, no API key)."""
+        if self.expires_at is None:
+            return False
+        credentials = self.credentials
+        return not (credentials.get("refresh_token") or credentials.get("api_key"))
+
+    @property
+    def expires_soon(self) -> bool:
+        return self.expiry_is_final and self.expires_at - timezone.now() <= EXPIRY_WARNING
+
     def reencrypt(self) -> bool:
         """Re-encrypts the stored secrets with the newest key; True when there was something to do."""
         fields = [name for name in ("credentials_encrypted", "webhook_secret_encrypted") if getattr(self, name)]
@@ -95,13 +113,18 @@ class DeliveryStatus(models.TextChoices):
 
 
 class WebhookDelivery(models.Model):
-    """A verified webhook call, stored before it is applied. Unique per provider event id, so a
-    delivery that arrives twice is applied once."""
+    """A verified event from a provider, stored before it is applied: one row per event (a call
+    carrying several makes several). Unique per connection and event id, so an event that arrives
+    twice is applied once while the same event sent to two connections of one account is applied
+    for each. Built-in signing stores its events here too."""
 
     provider = models.CharField(max_length=40)
     connection = models.ForeignKey(
         ProviderConnection, on_delete=models.SET_NULL, null=True, blank=True, related_name="deliveries"
     )
+    # "connection:<id>", or "provider" for a provider's shared URL: what event ids are unique in.
+    # Kept apart from `connection` so that deleting a connection never makes two rows collide.
+    scope = models.CharField(max_length=40, default="provider")
     event_id = models.CharField(max_length=200)
     event_type = models.CharField(max_length=100, blank=True)
     remote_id = models.CharField(max_length=200, blank=True, help_text="The provider's id of the envelope.")
@@ -118,7 +141,9 @@ class WebhookDelivery(models.Model):
 
     class Meta:
         verbose_name_plural = "webhook deliveries"
-        constraints = [models.UniqueConstraint(fields=["provider", "event_id"], name="webhook_delivery_once")]
+        constraints = [
+            models.UniqueConstraint(fields=["provider", "scope", "event_id"], name="webhook_delivery_once_per_scope")
+        ]
         indexes = [
             models.Index(fields=["-received_at"], name="delivery_newest"),
             models.Index(fields=["status", "received_at"], name="delivery_status"),

@@ -25,14 +25,28 @@ def provider_class(provider_id: str) -> type[Provider]:
     return _load(PROVIDERS[provider_id])
 
 
+def adapter_for(provider_id: str, connection=None) -> Provider:
+    """The one factory: the adapter for a provider, acting for `connection` (None for providers that
+    need no account). Every caller that talks to a provider gets its adapter here."""
+    if connection is not None and connection.provider != provider_id:
+        raise ValueError(f"connection {connection.pk} belongs to {connection.provider}, not {provider_id}")
+    return provider_class(provider_id)(connection)
+
+
 def provider_choices() -> list[tuple[str, str]]:
     """(id, name) of every provider that can be used on this installation (its settings present)."""
     return [(provider_id, provider_class(provider_id).name) for provider_id in available_providers()]
 
 
 def available_providers() -> list[str]:
+    """Providers whose settings are present on this installation."""
     return [provider_id for provider_id in PROVIDERS if provider_class(provider_id).configured()]
 
 
 def provider_exists(provider_id: str) -> bool:
     return provider_id in PROVIDERS
+
+
+def all_providers() -> list[type[Provider]]:
+    """Every provider Paraph supports, enabled here or not (the connection screen lists them all)."""
+    return [provider_class(provider_id) for provider_id in PROVIDERS]

@@ -44,6 +44,29 @@ def connection_connect(request, provider_id: str):
     return redirect(url)
 
 
+@require_POST
+@role_required("manage")
+def connection_paste(request, provider_id: str):
+    """Connects with pasted credentials (OAuth 1 personal credentials, API token or key + secret)."""
+    reconnect = request.POST.get("reconnect")
+    if reconnect:
+        org_get_or_404(ProviderConnection, request.org, pk=reconnect, provider=provider_id)
+    try:
+        connection = connections.connection_paste(
+            org=request.org,
+            provider_id=provider_id,
+            label=request.POST.get("label", ""),
+            fields=request.POST,
+            actor=request.user,
+            reconnect=int(reconnect) if reconnect else None,
+        )
+    except ValidationError as exc:
+        messages.error(request, exc.messages[0])
+    else:
+        messages.success(request, f"Connected {connection.label} ({connection.account_name or 'account'}).")
+    return redirect("connection_list")
+
+
 @role_required("manage")
 def connection_callback(request, provider_id: str):
     try:

@@ -1,5 +1,9 @@
-"""Applying stored webhook deliveries: the envelope is re-read from the provider (webhook bodies are
-thin and may be late or out of order) and the result goes through the state machine.
+"""Applying stored deliveries — provider webhooks and the built-in provider's own events alike.
+
+A provider whose events are hints (most webhooks: thin, late, out of order) has the envelope
+re-read before anything changes; one whose events are facts (built-in signing) has them applied as
+they are. Either way the result goes through the state machine, so applying twice changes nothing.
+Whatever goes wrong is recorded on the delivery (visible and replayable in the admin), never lost.
 """
 
 from __future__ import annotations
@@ -10,12 +14,13 @@ from datetime import datetime, timedelta
 from django.db.models import F
 from django.utils import timezone
 
-from envelopes.incoming.apply import snapshot_apply
+from envelopes.incoming.apply import remote_events_apply, snapshot_apply
+from envelopes.incoming.problems import unexpected_error
 from envelopes.lifecycle.states import participant_transition
 from envelopes.models import Envelope, EventSource, ParticipantStatus
 from providers.base import ProviderError, RemoteEvent, WebhookRefused
 from providers.models import DeliveryStatus, WebhookDelivery
-from providers.registry import provider_class, provider_exists
+from providers.registry import adapter_for, provider_exists
 
 log = logging.getLogger(__name__)
 
@@ -37,31 +42,50 @@ def webhook_delivery_apply(*, delivery_id: int) -> str:
     try:
         outcome = _apply(delivery)
     except ProviderError as exc:
-        return _failed(delivery, exc)
+        return _failed(delivery, exc.message, permanent=exc.permanent)
+    except Exception as exc:  # noqa: BLE001 — an answer nobody foresaw must not kill the worker
+        return _failed(delivery, unexpected_error(delivery.provider, exc, f"webhook delivery {delivery.pk}"),
+                       permanent=False)
     _finish(delivery, outcome)
     return outcome
 
 
 def _apply(delivery: WebhookDelivery) -> str:
-    if not provider_exists(delivery.provider) or delivery.connection is None:
+    if not provider_exists(delivery.provider):
         return DeliveryStatus.IGNORED
-    provider = provider_class(delivery.provider)(delivery.connection)
+    parser = adapter_for(delivery.provider, delivery.connection)
     try:
-        events = provider.webhook_events(delivery.body.encode())
+        events = parser.webhook_events(delivery.body.encode())
     except WebhookRefused:
         return DeliveryStatus.IGNORED
+    if parser.events_are_facts:
+        return DeliveryStatus.PROCESSED if remote_events_apply(provider=delivery.provider, events=events) else (
+            DeliveryStatus.IGNORED
+        )
     applied = False
     for event in events:
-        envelope = Envelope.objects.filter(
-            provider=delivery.provider, connection=delivery.connection, remote_id=event.remote_id
-        ).first()
+        envelope = _envelope_for(delivery, event)
         if envelope is None or event.kind not in TRACKED:
             continue  # not sent from Paraph, or nothing Paraph shows
+        provider = adapter_for(envelope.provider, envelope.connection)
         snapshot_apply(envelope, provider.fetch(event.remote_id))
         if event.kind == "participant.opened":
             _opened(envelope, event)
         applied = True
     return DeliveryStatus.PROCESSED if applied else DeliveryStatus.IGNORED
+
+
+def _envelope_for(delivery: WebhookDelivery, event: RemoteEvent) -> Envelope | None:
+    """The envelope the event is about: within the delivery's connection, or — for a provider's
+    shared URL — the one envelope of that provider with this remote id."""
+    envelopes = Envelope.objects.select_related("connection").filter(
+        provider=delivery.provider, remote_id=event.remote_id
+    )
+    if delivery.connection_id is not None:
+        return envelopes.filter(connection=delivery.connection_id).first()
+    if delivery.scope.startswith("connection:"):
+        return None  # its connection was deleted since
+    return envelopes.first()
 
 
 def _opened(envelope: Envelope, event: RemoteEvent) -> None:
@@ -84,20 +108,27 @@ def _finish(delivery: WebhookDelivery, status: str) -> None:
     WebhookDelivery.objects.filter(pk=delivery.pk).update(status=status, error="", processed_at=timezone.now())
 
 
-def _failed(delivery: WebhookDelivery, exc: ProviderError) -> str:
-    """A provider error while re-reading: tried again later, up to MAX_ATTEMPTS, then marked failed."""
-    give_up = exc.permanent or delivery.attempts >= MAX_ATTEMPTS
+def _failed(delivery: WebhookDelivery, message: str, *, permanent: bool) -> str:
+    """Tried again later (the retry sweep), up to MAX_ATTEMPTS, then marked failed — replayable."""
+    give_up = permanent or delivery.attempts >= MAX_ATTEMPTS
     status = DeliveryStatus.FAILED if give_up else DeliveryStatus.PENDING
-    WebhookDelivery.objects.filter(pk=delivery.pk).update(status=status, error=exc.message[:1000])
-    log.info("webhook delivery %s: %s (%s)", delivery.pk, exc.message, status)
-    return f"{status}: {exc.message}"
+    WebhookDelivery.objects.filter(pk=delivery.pk).update(status=status, error=message[:1000])
+    log.info("webhook delivery %s: %s (%s)", delivery.pk, message, status)
+    return f"{status}: {message}"
 
 
 def webhook_deliveries_retry(*, now: datetime | None = None, limit: int = 200) -> list[int]:
     """Ids of pending deliveries that were not applied promptly (a worker died, the provider was
-    down), for the caller to run again."""
+    down, an answer could not be read), for the caller to run again. Each retry waits longer."""
     now = now or timezone.now()
     stale = WebhookDelivery.objects.filter(
         status=DeliveryStatus.PENDING, received_at__lt=now - RETRY_AFTER, attempts__lt=MAX_ATTEMPTS
     )
-    return list(stale.order_by("received_at").values_list("pk", flat=True)[:limit])
+    due = [
+        (pk, attempts)
+        for pk, attempts, received in stale.order_by("received_at").values_list("pk", "attempts", "received_at")[
+            : limit * 2
+        ]
+        if received <= now - RETRY_AFTER * (2 ** max(attempts - 1, 0))
+    ]
+    return [pk for pk, _ in due[:limit]]

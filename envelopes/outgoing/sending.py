@@ -30,7 +30,7 @@ from providers.base import (
     ProviderError,
     SendRequest,
 )
-from providers.registry import provider_class, provider_exists
+from providers.registry import adapter_for, provider_class, provider_exists
 
 log = logging.getLogger(__name__)
 RETRY_AFTER_SECONDS = 60
@@ -52,7 +52,7 @@ def provider_for(envelope: Envelope):
             f"The provider this envelope was sent with ({envelope.provider or 'none'}) is not configured on this "
             "installation; ask your administrator."
         )
-    return provider_class(envelope.provider)(envelope.connection)
+    return adapter_for(envelope.provider, envelope.connection)
 
 
 def send_problems(envelope: Envelope) -> list[str]:

@@ -26,7 +26,7 @@ from providers.base import ParticipantSpec, RemindResult, RemoteEvent, SendReque
 from providers.builtin import emails
 from providers.builtin.links import signer_issue_link, signer_revoke_link
 from providers.builtin.models import RequestStatus, Signer, SignerStatus, SigningDocument, SigningRequest
-from providers.signals import remote_events
+from providers.internal_events import events_report
 
 log = logging.getLogger(__name__)
 
@@ -64,10 +64,9 @@ def _event(request: SigningRequest, kind: str, signer: Signer | None = None, **d
 
 def _report(*events: RemoteEvent) -> None:
     """Delivers the events once the current transaction has committed (never for a rolled-back change)."""
-    # robust: a failing receiver is logged; it must not turn a recorded signature into an error page.
-    transaction.on_commit(
-        lambda: remote_events.send(sender=SigningRequest, provider=PROVIDER_ID, events=list(events)), robust=True
-    )
+    # robust: a failure is logged (the delivery stays pending); it must not turn a recorded
+    # signature into an error page.
+    transaction.on_commit(lambda: events_report(PROVIDER_ID, list(events)), robust=True)
 
 
 # --- Creating and inviting --------------------------------------------------------------------

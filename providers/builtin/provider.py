@@ -12,19 +12,25 @@ from providers.base import (
     ProviderError,
     RemindResult,
     RemoteEnvelope,
+    RemoteEvent,
     RemoteParticipant,
     RemoteSnapshot,
     SendRequest,
     SignedFile,
+    WebhookScheme,
 )
 from providers.builtin import flows
 from providers.builtin.models import SigningRequest
+from providers.internal_events import events_parse
 
 
 class BuiltinProvider(Provider):
     id = "builtin"
     name = "Paraph signing"
     poll_interval = None  # it reports every change as it happens
+    # Its events are stored and applied like webhooks, but come from inside Paraph and are facts.
+    webhook_scheme = WebhookScheme.INTERNAL
+    events_are_facts = True
     capabilities = frozenset(
         {
             Capability.SEQUENTIAL_ORDER,
@@ -44,6 +50,9 @@ class BuiltinProvider(Provider):
             Capability.auth("email_otp"),
         }
     )
+
+    def webhook_events(self, body: bytes) -> list[RemoteEvent]:
+        return events_parse(self.name, body)
 
     def _request(self, remote_id: str) -> SigningRequest:
         try:

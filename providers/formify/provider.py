@@ -18,6 +18,7 @@ from providers.base import (
     Account,
     Capability,
     Checkpoint,
+    ConnectKind,
     ParticipantSpec,
     Provider,
     ProviderError,
@@ -27,6 +28,7 @@ from providers.base import (
     RemoteSnapshot,
     SendRequest,
     SignedFile,
+    WebhookScheme,
 )
 from providers.formify import documents, snapshots, webhooks
 from providers.http import ProviderHttp
@@ -41,7 +43,13 @@ LIST_PAGES = 4  # pages of 50 searched for a document created just before a cras
 class FormifyProvider(Provider):
     id = "formify"
     name = "Formify"
-    connect = "oauth2"
+    connect = ConnectKind.OAUTH2
+    settings_needed = ("FORMIFY_CLIENT_ID", "FORMIFY_CLIENT_SECRET", "FORMIFY_API_URL", "FORMIFY_AUTHORIZE_URL")
+    # Reference: "Webhooks" — HMAC-SHA256 over "{timestamp}.{body}", subscribed through the API.
+    webhook_scheme = WebhookScheme.HMAC
+    webhook_registered = True
+    webhook_kept_headers = ("Content-Type", "User-Agent", "X-Formify-Timestamp")
+    webhook_redacted_headers = ("X-Formify-Signature",)
     summary = "E-mail, SMS or WhatsApp invitations; drawn, BankID, ID-scan or face-liveness signatures."
     max_documents = documents.MAX_FILES
     # Webhooks report changes; polling every half hour repairs a missed or late one.

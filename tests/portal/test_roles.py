@@ -24,6 +24,8 @@ OPEN_TO_ALL = {
     "builtin_download",
     "verify_pdf",
     "provider_webhook",  # called by the provider, proven by the webhook signature
+    "provider_webhook_secret",  # … or by the secret in its URL
+    "provider_webhook_shared",  # … or by a signature with the provider's published key
 }
 
 

@@ -28,9 +28,11 @@ PUBLIC_BY_TOKEN = {
     "builtin_attachment",
     "builtin_download",
     "provider_webhook",  # the caller proves itself with the connection's webhook secret
+    "provider_webhook_secret",  # … or with the secret in the URL
+    "provider_webhook_shared",  # … or with a signature by the provider's published key
 }
 # URLs whose argument names a provider, not an organization's object (tested in tests/providers).
-NOT_ORG_OBJECTS = {"connection_connect", "connection_callback"}
+NOT_ORG_OBJECTS = {"connection_connect", "connection_callback", "connection_paste"}
 
 
 @dataclass

@@ -18,13 +18,18 @@ def _start(client, label="Sales") -> str:
     return client.post(reverse("connection_connect", args=["formify"]), {"label": label})["Location"]
 
 
-def test_formify_is_hidden_until_its_client_id_is_set(member_client, settings):
+def test_a_provider_not_enabled_here_is_listed_with_what_enables_it(member_client, settings):
     settings.FORMIFY_CLIENT_ID = ""
     client, _ = member_client(role=Role.ADMIN)
     page = client.get(reverse("connection_list")).content.decode()
-    assert "Paraph signing" in page and "Formify" not in page
+    assert "Paraph signing" in page and "Formify is not enabled on this installation" in page
+    assert "<code>FORMIFY_CLIENT_ID</code>" in page and "/connections/formify/callback/" in page
+    assert "Connect Formify account" not in page
     response = client.post(reverse("connection_connect", args=["formify"]), {"label": "x"}, follow=True)
     assert "not available on this installation" in response.content.decode()
+    viewer, _ = member_client(role=Role.VIEWER)
+    seen_by_viewer = viewer.get(reverse("connection_list")).content.decode()
+    assert "not enabled on this installation" in seen_by_viewer and "FORMIFY_CLIENT_ID" not in seen_by_viewer
 
 
 def test_the_consent_url_carries_state_and_pkce_inside_formifys_fragment(fake_formify, member_client):
