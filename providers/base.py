@@ -253,6 +253,7 @@ class Provider:
     # sets are allowed: the first set whose required fields are all given is used).
     credential_fields: ClassVar[tuple[CredentialField, ...]] = ()
     summary: ClassVar[str] = ""  # one line for the connection screen
+    urls: ClassVar[str | None] = None  # dotted path of the provider's own URL module, if it has pages
     # Settings an operator sets to enable the provider, and what to register at the provider
     # (shown to admins while it is not enabled).
     settings_needed: ClassVar[tuple[str, ...]] = ()
@@ -276,6 +277,24 @@ class Provider:
     def configured(cls) -> bool:
         """False hides the provider (its settings are missing on this installation)."""
         return True
+
+    @classmethod
+    def settings_problems(cls) -> list[str]:
+        """Configuration mistakes to report at start-up: by default, some of `settings_needed` set
+        and others missing (a half-enabled provider)."""
+        from django.conf import settings
+
+        given = [name for name in cls.settings_needed if getattr(settings, name, "")]
+        if not given or len(given) == len(cls.settings_needed):
+            return []
+        missing = [name for name in cls.settings_needed if name not in given]
+        return [f"{cls.name} is half configured: {', '.join(given)} set but {', '.join(missing)} missing."]
+
+    @classmethod
+    def secrets_reencrypt(cls) -> int:
+        """Re-encrypts the provider's own stored secrets with the newest key (`reencrypt_secrets`);
+        returns how many rows changed. Connections are handled by the command itself."""
+        return 0
 
     @classmethod
     def oauth_client(cls) -> OAuthClient:

@@ -50,3 +50,8 @@ def provider_exists(provider_id: str) -> bool:
 def all_providers() -> list[type[Provider]]:
     """Every provider Paraph supports, enabled here or not (the connection screen lists them all)."""
     return [provider_class(provider_id) for provider_id in PROVIDERS]
+
+
+def url_modules() -> list[str]:
+    """URL modules of providers that have pages of their own (`Provider.urls`)."""
+    return [cls.urls for cls in all_providers() if cls.urls]

@@ -1,8 +1,7 @@
-from django.urls import path
+from django.urls import include, path
 
 from providers import views, webhooks
-from providers.builtin import verify_views
-from providers.builtin import views as signing
+from providers.registry import url_modules
 
 urlpatterns = [
     path("connections/", views.connection_list, name="connection_list"),
@@ -19,11 +18,4 @@ urlpatterns = [
         name="provider_webhook_secret",
     ),
     path("connections/<str:provider_id>/paste/", views.connection_paste, name="connection_paste"),
-    path("sign/<str:token>/", signing.sign_page, name="builtin_sign"),
-    path("sign/<str:token>/code/", signing.code_view, name="builtin_code"),
-    path("sign/<str:token>/act/", signing.act_view, name="builtin_act"),
-    path("sign/<str:token>/pages/<str:document_ref>/<int:page>.png", signing.page_image, name="builtin_page"),
-    path("sign/<str:token>/attachments/<str:document_ref>/", signing.attachment, name="builtin_attachment"),
-    path("signed/<str:token>/", signing.download, name="builtin_download"),
-    path("verify/", verify_views.verify_page, name="verify_pdf"),
-]
+] + [path("", include(module)) for module in url_modules()]  # providers with pages of their own

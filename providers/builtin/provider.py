@@ -31,6 +31,20 @@ class BuiltinProvider(Provider):
     # Its events are stored and applied like webhooks, but come from inside Paraph and are facts.
     webhook_scheme = WebhookScheme.INTERNAL
     events_are_facts = True
+    urls = "providers.builtin.urls"
+
+    @classmethod
+    def secrets_reencrypt(cls) -> int:
+        """The sealing identity's key."""
+        from portal.kernel.crypto import rotate
+        from providers.builtin.models import SealingIdentity
+
+        changed = 0
+        for identity in SealingIdentity.objects.all():
+            identity.pkcs12_encrypted = rotate(identity.pkcs12_encrypted)
+            identity.save(update_fields=["pkcs12_encrypted"])
+            changed += 1
+        return changed
     capabilities = frozenset(
         {
             Capability.SEQUENTIAL_ORDER,

@@ -44,7 +44,7 @@ class FormifyProvider(Provider):
     id = "formify"
     name = "Formify"
     connect = ConnectKind.OAUTH2
-    settings_needed = ("FORMIFY_CLIENT_ID", "FORMIFY_CLIENT_SECRET", "FORMIFY_API_URL", "FORMIFY_AUTHORIZE_URL")
+    settings_needed = ("FORMIFY_CLIENT_ID", "FORMIFY_CLIENT_SECRET")
     # Reference: "Webhooks" — HMAC-SHA256 over "{timestamp}.{body}", subscribed through the API.
     webhook_scheme = WebhookScheme.HMAC
     webhook_registered = True

@@ -9,9 +9,9 @@ from __future__ import annotations
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
-from portal.kernel.crypto import SecretUnreadable, rotate
-from providers.builtin.models import SealingIdentity
+from portal.kernel.crypto import SecretUnreadable
 from providers.models import ProviderConnection
+from providers.registry import all_providers
 
 
 class Command(BaseCommand):
@@ -26,10 +26,9 @@ class Command(BaseCommand):
                     if connection.reencrypt():
                         connection.save(update_fields=["credentials_encrypted", "webhook_secret_encrypted"])
                         connections += 1
-            for identity in SealingIdentity.objects.all():
-                identity.pkcs12_encrypted = rotate(identity.pkcs12_encrypted)
-                identity.save(update_fields=["pkcs12_encrypted"])
-                identities += 1
+            for provider in all_providers():  # each provider's own secrets (built-in: the sealing key)
+                with transaction.atomic():
+                    identities += provider.secrets_reencrypt()
         except SecretUnreadable as exc:
             self.stderr.write(f"{exc} Nothing after this point was changed; earlier rows already use the new key.")
             raise SystemExit(1) from None
