@@ -23,6 +23,7 @@ SCHEDULES = [
     Recurring(name="Warn senders before expiry", func="envelopes.tasks.warn_before_expiry", minutes=60),
     Recurring(name="Retry webhook deliveries", func="envelopes.tasks.retry_webhook_deliveries", minutes=5),
     Recurring(name="Refresh provider tokens", func="providers.tasks.refresh_expiring_tokens", minutes=10),
+    Recurring(name="Warn before connections expire", func="providers.tasks.warn_expiring_connections", minutes=60),
 ]
 
 

@@ -1,4 +1,4 @@
-"""Renewing OAuth access tokens before they expire, so no user action or webhook ever waits on a
+"""Renewing access tokens (OAuth 2, exchanged API keys) before they expire, so no user action or webhook ever waits on a
 refresh. Concurrent runs are safe: a refresh locks its connection row (see ConnectionTokens)."""
 
 from __future__ import annotations
@@ -8,10 +8,11 @@ from datetime import datetime, timedelta
 
 from django.utils import timezone
 
-from providers.base import AuthExpired, ProviderError
+from providers.base import AuthExpired, ConnectKind, ProviderError
+from providers.connect.api_credentials import uses_key_and_secret
+from providers.connect.auth import connection_auth
 from providers.models import ConnectionStatus, ProviderConnection
-from providers.oauth import ConnectionTokens
-from providers.registry import PROVIDERS, provider_class
+from providers.registry import PROVIDERS, adapter_for, provider_class
 
 log = logging.getLogger(__name__)
 
@@ -27,11 +28,14 @@ def tokens_refresh_expiring(*, now: datetime | None = None) -> tuple[int, int]:
     renewed = failed = 0
     for connection in due:
         provider = provider_class(connection.provider)
-        if provider.connect != "oauth2" or not provider.configured():
+        renewable = provider.connect == ConnectKind.OAUTH2 or (
+            provider.connect == ConnectKind.API_CREDENTIALS and uses_key_and_secret(connection.credentials)
+        )
+        if not renewable or not provider.configured():
             continue
-        tokens = ConnectionTokens(connection, provider.oauth_client())
+        auth = connection_auth(adapter_for(provider.id, connection), connection)
         try:
-            tokens.refresh(connection.credentials.get("access_token", ""))
+            auth.refresh(connection.credentials.get("access_token", ""))
         except AuthExpired:
             failed += 1  # marked *needs reconnect* by the refresh itself
         except ProviderError as exc:

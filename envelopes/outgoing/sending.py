@@ -31,6 +31,7 @@ from providers.base import (
     SendRequest,
 )
 from providers.registry import adapter_for, provider_class, provider_exists
+from providers.webhooks import webhook_url
 
 log = logging.getLogger(__name__)
 RETRY_AFTER_SECONDS = 60
@@ -132,6 +133,7 @@ def send_request_for(envelope: Envelope) -> SendRequest:
     sender = envelope.created_by
     return SendRequest(
         envelope_ref=str(envelope.pk),
+        callback_url=webhook_url(envelope.connection) if envelope.connection_id else "",
         sender_name=sender.display_name if sender else "",
         sender_email=sender.email if sender else "",
         title=envelope.title,
