@@ -91,25 +91,19 @@ def test_timestamps_are_read_in_any_form_and_never_crash(written, expected):
     assert parse_time(written) == expected
 
 
-def test_the_account_needs_an_account_id(formify):
-    adapter = provider_for_connection(formify)
+def test_the_account_needs_an_account_id(formify, formify_adapter):
+    adapter = formify_adapter
     assert adapter.account().id == formify.fake.account["accountId"]
     formify.fake.fail_next("GET", r"/v1/user$", status=200, body={"userId": "u", "fullName": "Olivia"})
     with pytest.raises(UnreadableAnswer, match="accountId"):
         adapter.account()
 
 
-def test_an_account_without_a_name_is_named_for_its_user(formify):
-    adapter = provider_for_connection(formify)
+def test_an_account_without_a_name_is_named_for_its_user(formify, formify_adapter):
+    adapter = formify_adapter
     formify.fake.fail_next("GET", r"/v1/user$", status=200, body={"accountId": "a", "fullName": "Olivia"})
     account = adapter.account()
     assert (account.id, account.name, account.email) == ("a", "Olivia", "")
-
-
-def provider_for_connection(formify):
-    from providers.formify.provider import FormifyProvider
-
-    return FormifyProvider(formify.connection)
 
 
 # -- void ------------------------------------------------------------------------------------

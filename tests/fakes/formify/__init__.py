@@ -100,7 +100,8 @@ Controls for tests (and for the provider contract suite):
   `deliveries` (each with webhook_id, event, body, headers, attempts, status, delivered),
   `webhook_transport` (callable(url, body, headers) -> status).
 - what exists: `documents`, `files`, `webhooks` (dicts by id; documents hold internals under
-  `_` keys), `document_count(status=None)`, `requests` / `requests_to(method, path)` (method,
+  `_` keys), `document_count(status=None)`, `add_document(name, emails, *, age=0.0) -> id` (one
+  sent from Formify's app, so the list holds more than Paraph's), `requests` / `requests_to(method, path)` (method,
   path with query, headers, body), `download_requests`, `account`.
 """
 

@@ -95,6 +95,11 @@ class FakeFormify(FormifyState):
 
     # -- what exists --------------------------------------------------------------------------
 
+    def add_document(self, name: str, emails: list[str], *, age: float = 0.0) -> str:
+        """A document someone sent from Formify's app `age` seconds ago, awaiting the signatures
+        of `emails` (no webhooks): another document in the account's list. Returns its id."""
+        return self._api.documents.add(name, list(emails), age=age)
+
     def document_count(self, *, status: str | None = None) -> int:
         """How many documents the account holds (with `status`, only those in it)."""
         with self.lock:
