@@ -103,6 +103,7 @@ class FormifyProvider(Provider):
     # --- Account and webhooks (Reference: "Get user info settings", "Register a new webhook") --
 
     def account(self) -> Account:
+        # Reference: "Get user info settings" (GET /user).
         user = self.http.json("GET", "user")
         name = optional(user, "accountName", "", provider=self.name) or optional(
             user, "fullName", "", provider=self.name
@@ -114,6 +115,7 @@ class FormifyProvider(Provider):
         )
 
     def webhook_register(self, url: str) -> tuple[str, str]:
+        # Reference: "Register a new webhook" (POST /webhooks) → webhookId, eventTypes, signingSecret.
         body = {"webhookUrl": url, "name": "Paraph", "eventTypes": list(webhooks.EVENT_TYPES)}
         created = self.http.json("POST", "webhooks", json=body)
         return (
@@ -122,6 +124,7 @@ class FormifyProvider(Provider):
         )
 
     def webhook_delete(self, webhook_id: str) -> None:
+        # Reference: "Delete a webhook" (DELETE /webhooks/{webhookId}); already gone is fine.
         self.http.request("DELETE", f"webhooks/{webhook_id}", expect=(404,))
 
     def disconnect(self) -> None:
@@ -151,6 +154,7 @@ class FormifyProvider(Provider):
                     # Recorded before the call, so that a retry after a lost answer knows the tag.
                     creating = {"at": timezone.now().isoformat(), "tag": _new_tag()}
                     checkpoint.record("creating", creating)
+                # Reference: "Create a document and request signatures" (POST /docs) → 201 {documentId, …}.
                 body = documents.request_body(request, file_id, tag=creating["tag"])
                 created = self.http.json("POST", "docs", json=body)
                 document_id = required(created, "documentId", provider=self.name)
@@ -170,6 +174,7 @@ class FormifyProvider(Provider):
         if len(to_sign) == 1:
             return uploaded[to_sign[0].ref]
         if not checkpoint.done("merged"):
+            # Reference: "Merge multiple PDF files" (POST /files/merge) → 201 {fileId}.
             body = {"fileIds": [uploaded[document.ref] for document in to_sign], "name": request.title}
             merged = self.http.json("POST", "files/merge", json=body)
             checkpoint.record("merged", required(merged, "fileId", provider=self.name))
@@ -179,6 +184,7 @@ class FormifyProvider(Provider):
         with open(path, "rb") as pdf:
             content = pdf.read()
         filename = name if name.lower().endswith(".pdf") else f"{name}.pdf"
+        # Reference: "Upload a PDF file for signing" (POST /files, multipart `file`) → 201 {fileId}.
         created = self.http.json("POST", "files", files={"file": (filename, content, "application/pdf")})
         return required(created, "fileId", provider=self.name)
 
@@ -199,6 +205,7 @@ class FormifyProvider(Provider):
         since = (since or timezone.now()) - CREATE_LOOKBACK
         offset = 0
         for _ in range(LIST_PAGES):
+            # Reference: "Get documents" (GET /docs) → {limit, offset, nextOffset, documents[…]}.
             listing = self.http.json("GET", "docs", params={"limit": LIST_PAGE, "offset": offset})
             found = self._listed_match(request, listing, name, since)
             if found:
@@ -233,6 +240,7 @@ class FormifyProvider(Provider):
     # --- Tracking and changes (Reference: "Get document details/status", "Send reminders", …) --
 
     def _document(self, document_id: str) -> dict:
+        # Reference: "Get document details/status" (GET /docs/{documentId}); it carries no documentId.
         return self.http.json("GET", f"docs/{document_id}")
 
     def fetch(self, remote_id: str) -> RemoteSnapshot:
@@ -244,6 +252,7 @@ class FormifyProvider(Provider):
             return RemindResult(
                 not_reminded={ref: "Formify has no signer id for them yet." for ref in participant_refs}
             )
+        # Reference: "Send reminders to specific signees" (POST /docs/{documentId}/reminder).
         body = {"signeeIds": list(refs), "errorLanguage": ERROR_LANGUAGE}
         answer = self.http.json("POST", f"docs/{remote_id}/reminder", json=body)
         return snapshots.remind_result(answer, refs, now=timezone.now())
@@ -271,6 +280,7 @@ class FormifyProvider(Provider):
         change = documents.contact_change(signee, participant)
         if len(change) == 1:
             return signee.signee_id  # nothing differs
+        # Reference: "Update signee details for a document" (PATCH /docs/{documentId}/signature-field).
         try:
             answer = self.http.json("PATCH", f"docs/{remote_id}/signature-field", json=[change])
         except ProviderError as exc:
@@ -333,6 +343,7 @@ class FormifyProvider(Provider):
         return values
 
     def delete_remote(self, remote_id: str) -> None:
+        # Reference: "Delete a document" (DELETE /docs/{documentId}); already gone is fine.
         self.http.request("DELETE", f"docs/{remote_id}", expect=(404,))
 
 
