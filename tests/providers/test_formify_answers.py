@@ -257,3 +257,12 @@ def test_a_signed_file_redirect_without_a_location_is_a_transient_error(formify,
     assert signed.content.startswith(b"%PDF")
     # The pre-signed link never saw Paraph's bearer token.
     assert all("Authorization" not in headers for headers in formify.fake.download_requests)
+
+
+def test_an_html_page_instead_of_an_answer_is_a_transient_error(formify, formify_envelope):
+    envelope = formify_envelope()
+    formify.fake.answer_html_next("GET", DOCUMENT, status=200)
+    with pytest.raises(ProviderError) as raised:
+        provider_for(envelope).fetch(envelope.remote_id)
+    assert not raised.value.permanent
+    assert "Formify answered with something Paraph could not read" in raised.value.message

@@ -798,3 +798,22 @@ def test_webhook_registration_is_validated(fake, api):
     assert api.post(f"{fake.api_url}/webhooks", json=bad, timeout=5).status_code == 400
     bad = {"webhookUrl": "https://example.com/hook", "eventTypes": ["document.exploded"]}
     assert api.post(f"{fake.api_url}/webhooks", json=bad, timeout=5).status_code == 400
+
+
+def test_the_shared_base_answers_html_times_out_and_logs(fake, api):
+    fake.answer_html_next("GET", r"/v1/user$", status=502)
+    page = api.get(f"{fake.api_url}/user", timeout=5)
+    assert page.status_code == 502 and page.headers["Content-Type"] == "text/html"
+    assert page.text.startswith("<!doctype html>")
+    fake.time_out_next("GET", r"/v1/user$", seconds=0.5)
+    with pytest.raises(requests.Timeout):
+        api.get(f"{fake.api_url}/user", timeout=0.1)
+    assert len(fake.requests_to("GET", "/v1/user")) == 2
+    assert api.get(f"{fake.api_url}/user", timeout=5).status_code == 200
+
+
+def test_revoke_needs_the_body_the_reference_requires(fake, api):
+    document_id = create_document(fake, api)
+    answer = api.put(f"{fake.api_url}/docs/{document_id}/revoke", timeout=5)
+    assert answer.status_code == 400 and "errorLanguage" in answer.json()["message"]
+    assert fake.documents[document_id]["status"] == "awaiting_signatures"
