@@ -15,7 +15,7 @@ from oauthlib.oauth2 import OAuth2Error, WebApplicationClient
 from requests_oauthlib import OAuth2Session
 
 from providers.base import AuthExpired, ProviderError
-from providers.http import TIMEOUT
+from providers.http import TIMEOUT, rate_limit_wait
 from providers.models import ConnectionStatus, ProviderConnection
 
 log = logging.getLogger(__name__)
@@ -74,6 +74,7 @@ def _with_query(authorize_url: str, query: str) -> str:
 def code_exchange(client: OAuthClient, *, code: str, redirect_uri: str, code_verifier: str) -> dict:
     """The token for an authorization code. Raises ProviderError (permanent when refused)."""
     session = OAuth2Session(client.client_id, redirect_uri=redirect_uri)
+    session.register_compliance_hook("access_token_response", _answer_checker(client))
     extra = {"code_verifier": code_verifier} if code_verifier else {}
     return _token_call(
         client,
@@ -91,6 +92,7 @@ def code_exchange(client: OAuthClient, *, code: str, redirect_uri: str, code_ver
 def token_refresh(client: OAuthClient, refresh_token: str) -> dict:
     """A new token; AuthExpired when the provider refuses the refresh token."""
     session = OAuth2Session(client.client_id, token={"refresh_token": refresh_token, "token_type": "Bearer"})
+    session.register_compliance_hook("refresh_token_response", _answer_checker(client))
     token = _token_call(
         client,
         lambda: session.refresh_token(
@@ -114,6 +116,48 @@ def token_revoke(client: OAuthClient, token: str, hint: str) -> None:
         status = getattr(exc.response, "status_code", None)
         if status != 400:  # 400: invalid or already revoked
             raise ProviderError(f"{client.name} did not confirm revoking Paraph's access; revoke it there.") from None
+
+
+# RFC 6749 §5.2: the token endpoint's refusals. Only these, in a 400 or 401 answer, mean the code or
+# refresh token is no good; anything else (a 5xx, a 429, a proxy's HTML page) says nothing about
+# the grant and must not cost the connection.
+REFUSALS = frozenset(
+    {
+        "invalid_request",
+        "invalid_client",
+        "invalid_grant",
+        "unauthorized_client",
+        "unsupported_grant_type",
+        "invalid_scope",
+    }
+)
+
+
+def _answer_checker(client: OAuthClient):
+    """A requests-oauthlib compliance hook that looks at the token endpoint's status before
+    oauthlib reads the body (oauthlib does not): only a refused grant reaches oauthlib's error."""
+
+    def check(response: requests.Response) -> requests.Response:
+        status = response.status_code
+        if status == 429:
+            wait = rate_limit_wait(response)
+            raise ProviderError(
+                f"{client.name} is limiting how fast Paraph may ask for tokens; try again in {max(1, round(wait / 60))}"
+                " minute(s).",
+                retry_after=wait,
+            )
+        try:
+            body = response.json()
+        except ValueError:
+            body = None
+        if status == 200 and isinstance(body, dict) and isinstance(body.get("access_token"), str):
+            return response
+        if status in (400, 401) and isinstance(body, dict) and body.get("error") in REFUSALS:
+            return response  # oauthlib raises the matching OAuth2Error
+        log.info("%s token endpoint answered %s without a usable token", client.name, status)
+        raise ProviderError(f"{client.name} did not issue a token just now ({status}); try again shortly.")
+
+    return check
 
 
 def _token_call(client: OAuthClient, call) -> dict:

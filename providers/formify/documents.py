@@ -11,7 +11,7 @@ from functools import cache
 
 from pypdf import PdfReader
 
-from providers.base import FieldSpec, ParticipantSpec, SendRequest
+from providers.base import FieldSpec, ParticipantSpec, ProviderError, SendRequest
 
 MAX_FILES = 8  # /files/merge takes 2–8 files
 LANGUAGES = {"en", "sv", "es"}
@@ -71,12 +71,19 @@ def _participant_problems(request: SendRequest, person: ParticipantSpec) -> list
     return problems
 
 
-def request_body(request: SendRequest, file_id: str) -> dict:
+def document_name(title: str, tag: str) -> str:
+    """The document's name at Formify: the title, and the tag that lets a retry after a lost
+    answer recognise the document this send made (`name` is the one field of POST /docs that
+    GET /docs lists back). Signers see it as a reference number."""
+    return f"{title} (ref. {tag})" if tag else title
+
+
+def request_body(request: SendRequest, file_id: str, *, tag: str = "") -> dict:
     """The POST /docs body."""
     in_order = len({person.order for person in request.participants}) > 1
     body = {
         "fileId": file_id,
-        "name": request.title,
+        "name": document_name(request.title, tag),
         "signeeDetails": [signee(request, person) for person in request.participants],
         "enableSigningOrder": in_order,
         "language": request.language,
@@ -103,7 +110,11 @@ def signee(request: SendRequest, person: ParticipantSpec) -> dict:
 
 
 def contact(email: str, phone: str, delivery: str) -> dict:
-    """The contact fields for a delivery method (Formify needs an e-mail address or a phone)."""
+    """The contact fields for a delivery method (Formify needs an e-mail address or a phone).
+
+    `phoneNumberDeliveryMethod`: the reference names the options "sms" and "WhatsApp" in prose
+    only ("Signee Contact Methods"), without listing wire values; `whatsapp`, lowercase like
+    `sms`, is our reading. Formify refuses the request (400, shown to the sender) if it is wrong."""
     details = {}
     if email and delivery in ("email", "email_sms"):
         details["emailAddress"] = email
@@ -111,6 +122,42 @@ def contact(email: str, phone: str, delivery: str) -> dict:
         details["phoneNumber"] = phone
         details["phoneNumberDeliveryMethod"] = "whatsapp" if delivery == "whatsapp" else "sms"
     return details
+
+
+def contact_change(signee, person: ParticipantSpec) -> dict:
+    """The PATCH /docs/{id}/signature-field entry for `signee` (as Formify lists it) to match
+    `person`: only the fields that differ. Formify can change a contact method the signee has
+    but not add one (Reference: "Update signee details", Notes), nor remove one; either is a
+    ProviderError in words."""
+    change = {"signeeId": signee.signee_id}
+    if person.name and person.name != signee.full_name:
+        change["fullName"] = person.name
+    wanted = contact(person.email, person.phone, person.delivery)
+    pairs = (
+        ("emailAddress", signee.email, "an e-mail address", str.lower),
+        ("phoneNumber", signee.phone, "a phone number", _digits),
+    )
+    for key, current, words, normal in pairs:
+        new = wanted.get(key, "")
+        if normal(new) == normal(current):
+            continue
+        label = person.name or "this signer"
+        if not current:
+            raise ProviderError(
+                f"Formify cannot add {words} to a signer invited without one; void the envelope and send it again "
+                f"with {words} for {label}.",
+                permanent=True,
+            )
+        if not new:
+            raise ProviderError(
+                f"Formify cannot remove {label}'s {words.split(' ', 1)[1]}; enter a new one instead.", permanent=True
+            )
+        change[key] = new
+    return change
+
+
+def _digits(phone: str) -> str:
+    return "".join(ch for ch in phone or "" if ch.isdigit())
 
 
 def placement(request: SendRequest, person: ParticipantSpec) -> dict:

@@ -1,4 +1,16 @@
-"""A Formify account connected through the portal's own OAuth screens, against the fake server."""
+"""A Formify account connected through the portal's own OAuth screens, against the fake server.
+
+For the provider contract suite:
+- `fake_formify` (tests/fakes/formify_fixtures.py): the running doc-true fake, with the portal's
+  Formify settings pointing at it; its controls are listed in tests/fakes/formify/__init__.py.
+- `formify`: a `Formify` with `.fake`, `.connection` (a connected ProviderConnection, webhook
+  registered), `.client` and `.admin` (the admin who connected it), `.org`, and
+  `.webhook_statuses` (what Paraph answered each webhook call). Webhooks the fake sends from the
+  test's thread reach Paraph's webhook view; those sent from its server thread while it answers
+  an API call (document.created) get 503 and wait for `fake.deliver_pending()`.
+- `formify_adapter`: the FormifyProvider for that connection.
+- `formify_envelope(people=…, pages=2, **fields)`: an envelope sent through it.
+"""
 
 from __future__ import annotations
 
@@ -82,6 +94,14 @@ def formify(fake_formify, connect_formify, django_capture_on_commit_callbacks) -
 
     fake_formify.webhook_transport = deliver
     return Formify(fake_formify, client, admin, connection, statuses)
+
+
+@pytest.fixture
+def formify_adapter(formify):
+    """The Formify adapter acting for the connected account."""
+    from providers.formify.provider import FormifyProvider
+
+    return FormifyProvider(formify.connection)
 
 
 @pytest.fixture

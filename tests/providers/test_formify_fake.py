@@ -433,12 +433,15 @@ def test_ai_assistant_document_is_processing_until_it_finishes(fake, api):
     assert document(fake, api, created["documentId"])["status"] == "awaiting_signatures"
 
 
-def test_list_documents_pages_newest_first(fake, api):
+@pytest.mark.parametrize("order", ["oldest_first", "newest_first"])
+def test_list_documents_pages_in_the_chosen_order(fake, api, order):
+    fake.list_order = order
     ids = [create_document(fake, api) for _ in range(3)]
+    listed = ids if order == "oldest_first" else ids[::-1]
     page = api.get(f"{fake.api_url}/docs", params={"limit": 2}, timeout=5).json()
-    assert [d["documentId"] for d in page["documents"]] == ids[::-1][:2] and page["nextOffset"] == 2
+    assert [d["documentId"] for d in page["documents"]] == listed[:2] and page["nextOffset"] == 2
     last = api.get(f"{fake.api_url}/docs", params={"limit": 2, "offset": 2}, timeout=5).json()
-    assert [d["documentId"] for d in last["documents"]] == ids[:1] and last["nextOffset"] is None
+    assert [d["documentId"] for d in last["documents"]] == listed[2:] and last["nextOffset"] is None
     assert api.get(f"{fake.api_url}/docs", params={"limit": 51}, timeout=5).status_code == 400
 
 
@@ -572,7 +575,10 @@ def in_state(fake, api, state: str) -> str:
 )
 def test_revoke_and_delete_follow_the_document_state(fake, api, state, revoke, delete):
     document_id = in_state(fake, api, state)
-    assert api.put(f"{fake.api_url}/docs/{document_id}/revoke", json={}, timeout=5).status_code == revoke
+    assert (
+        api.put(f"{fake.api_url}/docs/{document_id}/revoke", json={"errorLanguage": "en"}, timeout=5).status_code
+        == revoke
+    )
     if revoke == 200:
         details = document(fake, api, document_id)
         assert details["status"] == "revoked" and details["revokedAt"]
@@ -643,7 +649,8 @@ def test_every_api_answer_carries_rate_limit_headers_and_429_beyond_the_limit(fa
     refused = api.get(f"{fake.api_url}/user", timeout=5)
     assert refused.status_code == 429 and refused.json()["error"] == "rate_limited"
     assert refused.headers["X-RateLimit-Limit"] == "3" and refused.headers["X-RateLimit-Remaining"] == "0"
-    assert 0 < int(refused.headers["Retry-After"]) == int(refused.headers["X-RateLimit-Reset"]) <= 60
+    assert 0 < int(refused.headers["X-RateLimit-Reset"]) <= 60
+    assert "Retry-After" not in refused.headers  # the reference names only the X-RateLimit-* headers
 
     assert session_for(fake).get(f"{fake.api_url}/user", timeout=5).status_code == 200  # its own bucket
     fake.advance(60)
@@ -791,3 +798,22 @@ def test_webhook_registration_is_validated(fake, api):
     assert api.post(f"{fake.api_url}/webhooks", json=bad, timeout=5).status_code == 400
     bad = {"webhookUrl": "https://example.com/hook", "eventTypes": ["document.exploded"]}
     assert api.post(f"{fake.api_url}/webhooks", json=bad, timeout=5).status_code == 400
+
+
+def test_the_shared_base_answers_html_times_out_and_logs(fake, api):
+    fake.answer_html_next("GET", r"/v1/user$", status=502)
+    page = api.get(f"{fake.api_url}/user", timeout=5)
+    assert page.status_code == 502 and page.headers["Content-Type"] == "text/html"
+    assert page.text.startswith("<!doctype html>")
+    fake.time_out_next("GET", r"/v1/user$", seconds=0.5)
+    with pytest.raises(requests.Timeout):
+        api.get(f"{fake.api_url}/user", timeout=0.1)
+    assert len(fake.requests_to("GET", "/v1/user")) == 2
+    assert api.get(f"{fake.api_url}/user", timeout=5).status_code == 200
+
+
+def test_revoke_needs_the_body_the_reference_requires(fake, api):
+    document_id = create_document(fake, api)
+    answer = api.put(f"{fake.api_url}/docs/{document_id}/revoke", timeout=5)
+    assert answer.status_code == 400 and "errorLanguage" in answer.json()["message"]
+    assert fake.documents[document_id]["status"] == "awaiting_signatures"

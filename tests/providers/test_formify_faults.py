@@ -174,3 +174,56 @@ def test_no_token_or_secret_reaches_the_logs(formify, formify_envelope, caplog):
     for secret in (connection.credentials["access_token"], connection.credentials["refresh_token"]):
         assert secret not in text  # …their tokens are not
     assert connection.webhook_secret not in text
+
+
+def _lose_the_create_answer(formify, formify_envelope):
+    """Sends an envelope whose POST /docs takes effect at Formify but answers too late."""
+    formify.fake.time_out_next("POST", r"/v1/docs$", seconds=1.0)
+    envelope = formify_envelope()
+    assert envelope.status == "queued" and "did not answer in time" in envelope.last_error
+    time.sleep(1.2)  # the fake finishes creating the document
+    return envelope
+
+
+@pytest.mark.parametrize(
+    "order,timestamps",
+    [("oldest_first", "iso"), ("newest_first", "naive"), ("oldest_first", "epoch"), ("newest_first", "epoch")],
+)
+def test_a_lost_create_is_found_whatever_the_list_order_and_timestamp_form(
+    formify, formify_envelope, order, timestamps
+):
+    fake = formify.fake
+    fake.list_order, fake.timestamp_format = order, timestamps
+    # More than a page of other documents with the same title and signers, sent just now.
+    others = {fake.add_document("Lease", ["ada@example.com", "ben@example.com"]) for _ in range(60)}
+    envelope = _lose_the_create_answer(formify, formify_envelope)
+    assert envelope_deliver(envelope_id=envelope.pk) == "sent"
+    envelope.refresh_from_db()
+    assert fake.document_count() == 61  # exactly one remote document for this envelope
+    assert envelope.remote_id not in others and envelope.remote_id in fake.documents
+    assert len(fake.requests_to("POST", "/v1/docs")) == 1
+
+
+def test_a_document_with_the_same_title_and_signers_from_elsewhere_is_not_adopted(formify, formify_envelope):
+    fake = formify.fake
+    fake.fail_next("POST", r"/v1/docs$", status=502)  # this create never happened
+    envelope = formify_envelope()
+    elsewhere = fake.add_document("Lease", ["ada@example.com", "ben@example.com"])
+    assert envelope_deliver(envelope_id=envelope.pk) == "sent"
+    envelope.refresh_from_db()
+    assert envelope.remote_id != elsewhere and fake.document_count() == 2
+
+
+def test_a_lost_create_beyond_what_paraph_can_search_is_not_made_twice(formify, formify_envelope, monkeypatch):
+    from providers.formify import provider
+
+    monkeypatch.setattr(provider, "LIST_PAGES", 1)
+    fake = formify.fake
+    fake.list_order = "oldest_first"
+    for _ in range(50):
+        fake.add_document("Something else", ["someone@example.com"], age=3600)
+    envelope = _lose_the_create_answer(formify, formify_envelope)
+    assert envelope_deliver(envelope_id=envelope.pk) == "failed"
+    envelope.refresh_from_db()
+    assert "Look for it in Formify and revoke it if it is there" in envelope.last_error
+    assert fake.document_count() == 51  # no second request went to the signers

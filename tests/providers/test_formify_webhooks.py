@@ -4,9 +4,12 @@ out-of-order calls change nothing they should not."""
 from __future__ import annotations
 
 import time
+from datetime import timedelta
 
+import time_machine
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 
 from envelopes.models import EnvelopeEvent
 from envelopes.tasks import apply_webhook_delivery, retry_webhook_deliveries
@@ -150,3 +153,43 @@ def test_operators_can_replay_a_delivery_from_the_admin(
     assert (delivery.status, delivery.attempts) == (DeliveryStatus.PROCESSED, 1)
     page = admin_client.get(reverse("admin:providers_webhookdelivery_change", args=[delivery.pk])).content.decode()
     assert formify.connection.webhook_secret not in page
+
+
+def test_a_genuine_retry_a_day_after_the_event_is_accepted(formify, formify_envelope):
+    envelope, people = _signed_envelope(formify, formify_envelope)
+    fake = formify.fake
+    # Paraph is down when Ada signs: every early attempt fails.
+    receiver = fake.webhook_transport
+    fake.webhook_transport = lambda url, body, headers: 503
+    fake.sign(envelope.remote_id, people["ada@example.com"].remote_id)
+    for _ in range(3):
+        fake.deliver_pending()
+    fake.webhook_transport = receiver
+    # The fifth retry, ~24 hours later: a fresh signing timestamp over the day-old event.
+    with time_machine.travel(timezone.now() + timedelta(hours=24, minutes=3), tick=False):
+        assert fake.deliver_pending() >= 1  # document.created, from the send, is pending too
+    (delivery,) = [d for d in fake.deliveries if d["event"]["type"] == "document.signed"]
+    assert delivery["delivered"] and delivery["status"] == 200
+    stored = WebhookDelivery.objects.get(event_id=delivery["event"]["eventId"])
+    assert stored.status == DeliveryStatus.PROCESSED
+    assert envelope.participants.get(email="ada@example.com").status == "signed"
+
+
+def test_a_replay_of_a_captured_delivery_is_refused_once_its_timestamp_is_stale(formify, formify_envelope):
+    envelope, people = _signed_envelope(formify, formify_envelope)
+    fake = formify.fake
+    fake.sign(envelope.remote_id, people["ada@example.com"].remote_id)
+    signed = next(i for i, d in enumerate(fake.deliveries) if d["event"]["type"] == "document.signed")
+    event_id = fake.deliveries[signed]["event"]["eventId"]
+    WebhookDelivery.objects.filter(event_id=event_id).delete()  # even a delivery Paraph no longer holds
+    with time_machine.travel(timezone.now() + timedelta(minutes=6), tick=False):
+        assert fake.replay(signed) == 401
+    assert not WebhookDelivery.objects.filter(event_id=event_id).exists()
+
+
+def test_the_event_date_never_decides_freshness(formify, formify_envelope):
+    envelope, _ = _signed_envelope(formify, formify_envelope)
+    old_event = {**_event(envelope, kind="document.opened", event_id="evt-old"), "date": "2020-01-01T00:00:00Z"}
+    secret = formify.connection.webhook_secret
+    assert formify.fake.forge(formify.connection.webhook_id, old_event, secret=secret) == 200
+    assert WebhookDelivery.objects.filter(event_id="evt-old").exists()

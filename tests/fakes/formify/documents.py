@@ -21,6 +21,28 @@ from tests.fakes.formify.webhooks import Webhooks
 
 DOWNLOAD_LIFETIME = 600
 MAX_PAGE = 50
+DEFAULT_PAGE = 20  # the reference names no default limit (assumption 6)
+# Reference: "GET /docs/{documentId}" → Response (200): exactly these fields, and no documentId.
+DOCUMENT_FIELDS = (
+    "name",
+    "createdAt",
+    "updatedAt",
+    "completedAt",
+    "revokedAt",
+    "expiryDate",
+    "status",
+    "aiAssistant",
+    "formifyTransactionId",
+    "language",
+    "enableSigningOrder",
+    "signeeDetails",
+    "userId",
+    "fileId",
+    "documentUrl",
+    "templateId",
+)
+# Reference: "GET /docs" → Response (200) → documents[].
+LISTED_FIELDS = ("documentId", "name", "createdAt", "status", "userId")
 # The states each action is allowed in (else 403 with the sentence).
 ALLOWED = {
     "remind": ({"awaiting_signatures"}, "Reminders need a document awaiting signatures."),
@@ -67,25 +89,26 @@ class DocumentStore:
         return {**created, "status": "processing" if document["status"] == "processing" else "created"}
 
     def listing(self, query: dict[str, str]) -> dict:
-        limit, offset = _whole(query, "limit", 20), _whole(query, "offset", 0)
+        limit, offset = _whole(query, "limit", DEFAULT_PAGE), _whole(query, "offset", 0)
         if not 1 <= limit <= MAX_PAGE:
             raise invalid(f"limit must be between 1 and {MAX_PAGE}.")
         with self.state.lock:
-            newest_first = list(reversed(self.state.documents.values()))
-        page = newest_first[offset : offset + limit]
-        keys = ("documentId", "name", "createdAt", "status", "userId")
+            listed = list(self.state.documents.values())
+            if self.state.list_order == "newest_first":
+                listed.reverse()
+        page = listed[offset : offset + limit]
         return {
             "limit": limit,
             "offset": offset,
-            "nextOffset": offset + limit if offset + limit < len(newest_first) else None,
-            "documents": [{key: document[key] for key in keys} for document in page],
+            "nextOffset": offset + limit if offset + limit < len(listed) else None,
+            "documents": [{key: document[key] for key in LISTED_FIELDS} for document in page],
         }
 
     def view(self, document_id: str) -> dict:
         """GET /docs/{id}: the stored document without internals, cooldowns as of now."""
         with self.state.lock:
             document = self.get(document_id, deleted_ok=True)
-            public = {key: value for key, value in document.items() if not key.startswith("_")}
+            public = {key: document[key] for key in DOCUMENT_FIELDS if key in document}
             public["signeeDetails"] = [signees.signee_view(s, self.state.now()) for s in document["signeeDetails"]]
             return copy.deepcopy(public)
 
@@ -168,6 +191,17 @@ class DocumentStore:
                 self._set_status(document, "completed", "completedAt")
                 queued += self.webhooks.queue("document.completed", document)
         self.webhooks.send(queued)
+
+    def add(self, name: str, emails: list[str], *, age: float = 0.0) -> str:
+        """A document someone sent from Formify's app `age` seconds ago (no webhooks)."""
+        file_id = self.files.blank(f"{name}.pdf")
+        with self.state.lock:
+            signees = [{"fullName": email.split("@")[0], "emailAddress": email} for email in emails]
+            body = {"name": name, "signeeDetails": signees}
+            document = self._new_document(body, self.state.files[file_id], self.state.account["userId"])
+            created = self.state.iso(self.state.now() - age)
+            document.update(createdAt=created, updatedAt=created)
+            return document["documentId"]
 
     def finish_processing(self, document_id: str) -> None:
         with self.state.lock:

@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 import contextlib
-import functools
-import re
-import threading
 from urllib.parse import parse_qsl
 
-from tests.fakes.formify.api import FormifyApi
+from tests.fakes.base import Incoming, Reply
+from tests.fakes.formify.api import ROUTES, FormifyApi
 from tests.fakes.formify.oauth import ConsentRefused
-from tests.fakes.formify.server import Fault, FormifyHttp, FormifyServer
+from tests.fakes.formify.server import RateLimiter, error_reply, within_rate_limit
 from tests.fakes.formify.state import ApiError, FormifyState
 
 
@@ -20,30 +18,7 @@ class FakeFormify(FormifyState):
     def __init__(self, client_id: str = "paraph-test-client", client_secret: str = "paraph-test-secret"):
         super().__init__(client_id, client_secret)
         self._api = FormifyApi(self)
-        self._http = FormifyHttp(self, self._api)
-        self._server: FormifyServer | None = None
-
-    # -- running ------------------------------------------------------------------------------
-
-    def start(self) -> FakeFormify:
-        self._server = FormifyServer(self._http)
-        self.base_url = f"http://127.0.0.1:{self._server.server_address[1]}"
-        # A short poll interval, because stop() waits up to one interval for the loop to notice.
-        serve = functools.partial(self._server.serve_forever, poll_interval=0.02)
-        threading.Thread(target=serve, name="fake-formify", daemon=True).start()
-        return self
-
-    def stop(self) -> None:
-        if self._server is not None:
-            self._server.shutdown()
-            self._server.server_close()
-            self._server = None
-
-    def __enter__(self) -> FakeFormify:
-        return self.start()
-
-    def __exit__(self, *exc_info) -> None:
-        self.stop()
+        self._limiter = RateLimiter(self)
 
     @property
     def api_url(self) -> str:
@@ -52,6 +27,31 @@ class FakeFormify(FormifyState):
     @property
     def authorize_url(self) -> str:
         return f"{self.base_url}/app/#/oauth"
+
+    # -- the HTTP side (hooks of the shared fake base) ----------------------------------------
+
+    def routes(self):
+        return [(method, pattern, self._endpoint(getattr(self._api, name))) for method, pattern, name in ROUTES]
+
+    def error_reply(self, status: int, message: str) -> Reply:
+        codes = {404: "not_found", 405: "method_not_allowed", 429: "rate_limited"}
+        return error_reply(ApiError(status, codes.get(status, "server_error" if status >= 500 else "error"), message))
+
+    def respond(self, incoming: Incoming, injected: Reply | None) -> Reply:
+        if not incoming.path.startswith("/v1/"):
+            return injected or self.route(incoming)
+        return within_rate_limit(self._limiter, incoming, injected, self.route)
+
+    def _endpoint(self, handler):
+        def answer(incoming: Incoming) -> Reply:
+            try:
+                if incoming.path.startswith("/v1/") and not incoming.path.startswith("/v1/oauth/"):
+                    self._api.oauth.authenticate(incoming.headers.get("Authorization"), _scope_for(incoming.method))
+                return handler(incoming)
+            except ApiError as error:
+                return error_reply(error)
+
+        return answer
 
     # -- what a browser, signees and the account owner do -------------------------------------
 
@@ -93,27 +93,19 @@ class FakeFormify(FormifyState):
         with _as_value_error():
             self._api.documents.set_field_values(document_id, values)
 
-    # -- faults, limits, tokens and time ------------------------------------------------------
+    # -- what exists --------------------------------------------------------------------------
 
-    def fail_next(
-        self,
-        method: str,
-        path_pattern: str,
-        *,
-        status: int | None = 500,
-        body=None,
-        headers: dict[str, str] | None = None,
-        times: int = 1,
-        delay: float = 0.0,
-    ) -> None:
-        """The next `times` requests whose method is `method` ("*": any) and whose full path (with
-        /v1, without the query) matches the regex `path_pattern` (re.search) wait `delay` seconds,
-        then answer `status` with `body` (None: a JSON server error; dict/list: JSON; str/bytes:
-        as is) - or, with status None, answer normally. A delayed call still takes effect even when
-        the client gave up waiting, as a real timeout can."""
-        fault = Fault(method.upper(), re.compile(path_pattern), status, body, dict(headers or {}), times, delay)
+    def add_document(self, name: str, emails: list[str], *, age: float = 0.0) -> str:
+        """A document someone sent from Formify's app `age` seconds ago, awaiting the signatures
+        of `emails` (no webhooks): another document in the account's list. Returns its id."""
+        return self._api.documents.add(name, list(emails), age=age)
+
+    def document_count(self, *, status: str | None = None) -> int:
+        """How many documents the account holds (with `status`, only those in it)."""
         with self.lock:
-            self._http.faults.append(fault)
+            return sum(1 for d in self.documents.values() if status is None or d["status"] == status)
+
+    # -- tokens -------------------------------------------------------------------------------
 
     def expire_access_tokens(self) -> None:
         """Every access token issued so far gets 401; refreshing still works."""
@@ -123,19 +115,24 @@ class FakeFormify(FormifyState):
         """Every refresh token issued so far is refused (400 invalid_grant)."""
         self._api.oauth.revoke_refresh_tokens()
 
-    def advance(self, seconds: float) -> None:
-        """Moves the fake's clock: cooldowns, token and link expiry, rate-limit windows."""
-        with self.lock:
-            self.clock_offset += seconds
-
     # -- webhooks -----------------------------------------------------------------------------
 
+    def emit(self, event_type: str, document_id: str, *, signee_id: str | None = None) -> list[dict]:
+        """Formify sends `event_type` about the document now, as it would on its own (a fresh
+        eventId, signed with the current secret and timestamp): the deliveries it made."""
+        with _as_value_error(), self.lock:
+            queued = self._api.webhooks.queue(event_type, self._api.documents.get(document_id), signee_id)
+        self._api.webhooks.send(queued)
+        return queued
+
     def deliver_pending(self) -> int:
-        """Retries every delivery not yet answered 2xx (up to 5 retries each); returns how many were tried."""
+        """Retries every delivery not yet answered 2xx (up to 5 retries each), signed afresh with
+        the current time; returns how many were tried."""
         return self._api.webhooks.deliver_pending()
 
     def replay(self, index: int) -> int | None:
-        """Sends deliveries[index] again, byte for byte: the receiver's status (None: unreachable)."""
+        """Sends deliveries[index] again, byte for byte, headers included (as an attacker who
+        captured it would): the receiver's status (None: unreachable)."""
         with _as_value_error():
             return self._api.webhooks.replay(index)
 
@@ -144,6 +141,10 @@ class FakeFormify(FormifyState):
         and the given (stale) `timestamp`: the receiver's status."""
         with _as_value_error():
             return self._api.webhooks.forge(webhook_id, event, secret=secret, timestamp=timestamp)
+
+
+def _scope_for(method: str) -> str:
+    return "read" if method in ("GET", "HEAD") else "write"
 
 
 @contextlib.contextmanager

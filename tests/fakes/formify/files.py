@@ -47,6 +47,16 @@ class FileStore:
         content = buffer.getvalue()
         return self._store(name, content, PdfReader(io.BytesIO(content)))
 
+    def blank(self, name: str, pages: int = 1) -> str:
+        """A blank PDF stored as if uploaded (for documents made in Formify's app)."""
+        writer = PdfWriter()
+        for _ in range(pages):
+            writer.add_blank_page(width=595, height=842)
+        buffer = io.BytesIO()
+        writer.write(buffer)
+        content = buffer.getvalue()
+        return self._store(name, content, PdfReader(io.BytesIO(content)))
+
     def delete(self, file_id: str) -> None:
         with self.state.lock:
             self.get(file_id)["deleted"] = True

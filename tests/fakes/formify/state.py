@@ -1,15 +1,18 @@
-"""What every part of the fake shares: the lock, the clock, the account and the recorded traffic."""
+"""What every part of the fake shares: the lock, the clock and request log (from the shared fake
+base), the account, and the knobs for the choices Formify's documentation leaves open."""
 
 from __future__ import annotations
 
-import json
-import threading
-import time
 import uuid
-from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from requests.structures import CaseInsensitiveDict
+from tests.fakes.base import FakeServer, RecordedRequest
+
+__all__ = ["ApiError", "FormifyState", "RecordedRequest", "new_id"]
+
+# How the fake writes timestamps in answers (assumption 7 in the package docstring).
+TIMESTAMP_FORMATS = ("iso", "naive", "epoch")
+LIST_ORDERS = ("oldest_first", "newest_first")
 
 
 class ApiError(Exception):
@@ -26,30 +29,17 @@ class ApiError(Exception):
         return {"error": self.code, "message": self.message, **self.extra}
 
 
-@dataclass(frozen=True)
-class RecordedRequest:
-    """One request the fake received, as the client sent it."""
-
-    method: str
-    path: str  # with the query string
-    headers: CaseInsensitiveDict
-    body: bytes
-
-    def json(self):
-        return json.loads(self.body)
-
-
-class FormifyState:
+class FormifyState(FakeServer):
     """The Formify account the fake serves. Every change happens under `lock` (re-entrant, so
     helpers can take it again); webhooks are sent after it is released, because a receiver may
     call back into the fake while it answers."""
 
+    name = "FakeFormify/1.0"
+
     def __init__(self, client_id: str, client_secret: str):
+        super().__init__()
         self.client_id = client_id
         self.client_secret = client_secret
-        self.lock = threading.RLock()
-        self.clock_offset = 0.0
-        self.base_url = ""
         self.account = {
             "userId": new_id(),
             "emailAddress": "owner@example.com",
@@ -66,21 +56,25 @@ class FormifyState:
         self.max_file_size = 50 * 1024 * 1024
         self.rate_limit = 600
         self.rate_window = 60
-        self.webhook_transport = None  # callable(url, body, headers) -> status; None posts with requests
+        self.timestamp_format = "iso"
+        self.list_order = "oldest_first"
         self.documents: dict[str, dict] = {}
         self.files: dict[str, dict] = {}
         self.webhooks: dict[str, dict] = {}
         self.deliveries: list[dict] = []
-        self.requests: list[RecordedRequest] = []
-        self.download_requests: list[CaseInsensitiveDict] = []
-
-    def now(self) -> float:
-        # time.time() (not monotonic) so time-machine in a test moves the fake's clock too.
-        return time.time() + self.clock_offset
+        self.download_requests: list = []  # headers of each pre-signed download
 
     def iso(self, timestamp: float | None = None) -> str:
+        """A timestamp as the fake writes it in answers (`timestamp_format`)."""
         moment = self.now() if timestamp is None else timestamp
-        return datetime.fromtimestamp(moment, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+        if self.timestamp_format == "epoch":
+            return str(int(moment))
+        written = datetime.fromtimestamp(moment, UTC).strftime("%Y-%m-%dT%H:%M:%S")
+        return written if self.timestamp_format == "naive" else written + "Z"
+
+    def event_date(self) -> str:
+        """A webhook event's `date`: ISO 8601 in UTC, as the reference's examples write it."""
+        return datetime.fromtimestamp(self.now(), UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def new_id() -> str:

@@ -16,8 +16,6 @@ import json
 import secrets
 from urllib.parse import urlsplit
 
-import requests
-
 from tests.fakes.formify.state import ApiError, FormifyState, new_id
 
 EVENT_TYPES = (
@@ -29,7 +27,6 @@ EVENT_TYPES = (
     "document.deleted",
 )
 RETRIES = 5
-TIMEOUT = 5
 
 
 class Webhooks:
@@ -87,7 +84,7 @@ class Webhooks:
         data["userId"] = document["userId"]
         if signee_id is not None:
             data["signeeId"] = signee_id
-        event = {"eventId": new_id(), "type": event_type, "date": self.state.iso(), "data": data}
+        event = {"eventId": new_id(), "type": event_type, "date": self.state.event_date(), "data": data}
         body = json.dumps({"event": event}).encode()
         queued = []
         with self.state.lock:
@@ -156,22 +153,13 @@ class Webhooks:
             delivery["attempts"] += 1
 
     def _post(self, url: str, body: bytes, headers: dict) -> int | None:
-        """The receiver's status, or None when it could not be reached."""
-        transport = self.state.webhook_transport or _post_with_requests
-        try:
-            return transport(url, body, headers)
-        except (requests.RequestException, OSError):
-            return None
+        return self.state.post_webhook(url, body, headers)
 
 
 def signed_headers(secret: str, body: bytes, timestamp: int) -> dict:
     signed = f"{timestamp}.".encode() + body
     signature = hmac.new(secret.encode(), signed, hashlib.sha256).hexdigest()
     return {"Content-Type": "application/json", "X-Formify-Timestamp": str(timestamp), "X-Formify-Signature": signature}
-
-
-def _post_with_requests(url: str, body: bytes, headers: dict) -> int:
-    return requests.post(url, data=body, headers=headers, timeout=TIMEOUT, allow_redirects=False).status_code
 
 
 def _new_secret() -> str:
