@@ -32,9 +32,10 @@ from providers.base import (
     SignedFile,
     WebhookScheme,
 )
+from providers.connect.auth import connection_auth
 from providers.formify import documents, snapshots, webhooks
 from providers.http import ProviderHttp
-from providers.oauth import ConnectionTokens, OAuthClient, token_revoke
+from providers.oauth import OAuthClient, token_revoke
 
 log = logging.getLogger(__name__)
 
@@ -105,8 +106,9 @@ class FormifyProvider(Provider):
     def http(self) -> ProviderHttp:
         if self.connection is None:
             raise ProviderError("This envelope has no Formify connection; choose one and send again.", permanent=True)
-        tokens = ConnectionTokens(self.connection, self.oauth_client())
-        return ProviderHttp(name=self.name, base_url=settings.FORMIFY_API_URL, tokens=tokens)
+        return ProviderHttp(
+            name=self.name, base_url=settings.FORMIFY_API_URL, auth=connection_auth(self, self.connection)
+        )
 
     # --- Account and webhooks (Reference: "Get user info settings", "Register a new webhook") --
 

@@ -9,8 +9,8 @@ from datetime import UTC, datetime
 import pytest
 from django.core.exceptions import ValidationError
 
-from envelopes.participants import participant_change_contact
-from envelopes.sending import provider_for
+from envelopes.composing.participants import participant_change_contact
+from envelopes.outgoing.sending import provider_for
 from envelopes.services import envelope_remind, envelope_void
 from providers import http
 from providers.base import ProviderError, UnreadableAnswer
@@ -265,4 +265,4 @@ def test_an_html_page_instead_of_an_answer_is_a_transient_error(formify, formify
     with pytest.raises(ProviderError) as raised:
         provider_for(envelope).fetch(envelope.remote_id)
     assert not raised.value.permanent
-    assert "Formify answered with something Paraph could not read" in raised.value.message
+    assert raised.value.message.startswith("Paraph could not read Formify's answer")

@@ -8,7 +8,7 @@ import pytest
 from django.urls import reverse
 
 from envelopes.models import Envelope
-from envelopes.sending import provider_for
+from envelopes.outgoing.sending import provider_for
 from providers import http
 from providers.base import AuthExpired, ProviderError
 from providers.formify.provider import FormifyProvider
