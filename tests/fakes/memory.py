@@ -126,6 +126,27 @@ class MemoryProvider(Provider):
         # Like an HTTP DELETE: deleting what is already gone succeeds.
         self.remote.pop(remote_id, None)
 
+    # -- what the participants do at the remote service (for tests) ----------------------------
+
+    @classmethod
+    def participant_act(cls, remote_id: str, ref: str, status: str) -> None:
+        """A participant opens (`opened`) or signs (`signed`); the last signature completes the envelope."""
+        envelope = cls.remote[remote_id]
+        if envelope["status"] != "sent":
+            raise ValueError(f"Envelope {remote_id} is {envelope['status']}; nobody can act on it.")
+        statuses = envelope.setdefault("participant_status", {})
+        statuses[ref] = status
+        people = envelope["request"].participants
+        if all(statuses.get(p.ref) == "signed" for p in people if p.role == "signer"):
+            envelope["status"] = "completed"
+
+    @classmethod
+    def contact_of(cls, remote_id: str, ref: str) -> str:
+        """The e-mail address the remote service now invites participant `ref` at."""
+        envelope = cls.remote[remote_id]
+        spec = next(p for p in envelope["request"].participants if p.ref == ref)
+        return envelope.get("contacts", {}).get(ref, {}).get("email", spec.email)
+
 
 class LimitedProvider(MemoryProvider):
     """A provider that can do little: one document, parallel signing, e-mail, no strong auth."""
