@@ -1,0 +1,48 @@
+"""The in-memory provider (tests/fakes/memory.py): its remote side is a dict shared by every instance."""
+
+from __future__ import annotations
+
+from tests.fakes.memory import MemoryProvider
+from tests.providers.contract.base import ProviderDriver, Sent
+
+
+class MemoryDriver(ProviderDriver):
+    provider_id = "memory"
+    known_breaks = {
+        "test_a_send_killed_at_any_step_resumes_into_exactly_one_remote_envelope[before saving]": (
+            "Memory Sign creates a second remote envelope when the worker died before the checkpoint was saved."
+        ),
+        "test_a_reminder_cooldown_postpones_and_never_loses_anyone": (
+            "Memory Sign refuses a reminder inside its cooldown without next_possible_at."
+        ),
+        "test_void_of_a_completed_envelope_is_refused_for_good": "Memory Sign voids a completed envelope.",
+        "test_a_contact_change_reaches_the_provider": "Memory Sign returns a new id but keeps the old contact.",
+        "test_an_envelope_the_provider_does_not_know_is_a_permanent_error": (
+            "Memory Sign raises KeyError for an envelope it does not know."
+        ),
+    }
+
+    def setup(self) -> None:
+        self.fixture("fake_providers")  # registers "memory" and empties its remote side
+        super().setup()
+
+    def open(self, sent: Sent, ref: str) -> None:
+        MemoryProvider.participant_act(sent.remote_id, ref, "opened")
+
+    def sign(self, sent: Sent, ref: str) -> None:
+        MemoryProvider.participant_act(sent.remote_id, ref, "signed")
+
+    def remote_count(self) -> int:
+        return len(MemoryProvider.remote)
+
+    def holds(self, remote_id: str) -> bool:
+        return remote_id in MemoryProvider.remote
+
+    def knows_contact(self, remote_id: str, email: str) -> bool:
+        people = MemoryProvider.remote[remote_id]["request"].participants
+        return any(MemoryProvider.contact_of(remote_id, person.ref) == email for person in people)
+
+    def inject(self, fault: str, remote_id: str) -> None:
+        if fault != "404":
+            raise ValueError(f"Memory Sign has no transport that could answer {fault}.")
+        MemoryProvider.remote.pop(remote_id)  # the remote service forgot the envelope
