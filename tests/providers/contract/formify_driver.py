@@ -13,7 +13,7 @@ from providers import http
 from providers.base import RemoteEvent
 from tests.providers.contract.base import HTTP, ProviderDriver, Sent
 
-DOCUMENT = r"/v1/docs/{remote_id}$"
+DOCUMENT = r"/v1/docs/{remote_id}"  # the document and its sub-resources (reminder, revoke, …)
 TIMEOUT = (2, 0.3)  # seconds; an injected delay longer than the read timeout is a timeout
 
 

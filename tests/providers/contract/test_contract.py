@@ -329,34 +329,48 @@ def test_an_expired_token_is_renewed_and_the_call_answered(driver):
     assert ProviderConnection.objects.get(pk=driver.connection.pk).status == ConnectionStatus.CONNECTED
 
 
-def test_an_envelope_the_provider_does_not_know_is_a_permanent_error(driver):
-    sent = send(driver)
-    driver.inject("404", sent.remote_id)
-    with pytest.raises(ProviderError) as raised:
-        driver.connect().fetch(sent.remote_id)
-    assert raised.value.permanent
-    assert raised.value.message
+# What each kind of call needs declared, and how it is made.
+OPERATIONS = {
+    "fetch": (None, lambda adapter, sent: adapter.fetch(sent.remote_id)),
+    "remind": (
+        Capability.REMINDERS_API,
+        lambda adapter, sent: adapter.remind(sent.remote_id, sent.refs, sent.remote.participant_ids),
+    ),
+    "void": (Capability.VOID, lambda adapter, sent: adapter.void(sent.remote_id, "No longer needed.")),
+}
 
 
-def test_a_rate_limit_says_when_to_try_again(driver):
-    needs(driver, HTTP)
-    sent = send(driver)
-    driver.inject("429", sent.remote_id)
-    with pytest.raises(ProviderError) as raised:
-        driver.connect().fetch(sent.remote_id)
-    assert raised.value.retry_after == 120
-    assert not raised.value.permanent
-
-
-@pytest.mark.parametrize("fault", ["5xx", "timeout"])
-def test_server_errors_and_timeouts_are_transient(driver, fault):
-    needs(driver, HTTP)
+def failing_call(driver, operation: str, fault: str) -> ProviderError:
+    """The ProviderError `operation` raises on a sent envelope once the provider answers with `fault`."""
+    need, call = OPERATIONS[operation]
+    if need:
+        needs(driver, need)
     sent = send(driver)
     driver.inject(fault, sent.remote_id)
     with pytest.raises(ProviderError) as raised:
-        driver.connect().fetch(sent.remote_id)
-    assert not raised.value.permanent
+        call(driver.connect(), sent)
     assert raised.value.message
+    return raised.value
+
+
+@pytest.mark.parametrize("operation", OPERATIONS)
+def test_an_envelope_the_provider_does_not_know_is_a_permanent_error(driver, operation):
+    assert failing_call(driver, operation, "404").permanent
+
+
+@pytest.mark.parametrize("operation", OPERATIONS)
+def test_a_rate_limit_says_when_to_try_again(driver, operation):
+    needs(driver, HTTP)
+    error = failing_call(driver, operation, "429")
+    assert error.retry_after == 120
+    assert not error.permanent
+
+
+@pytest.mark.parametrize("operation", OPERATIONS)
+@pytest.mark.parametrize("fault", ["5xx", "timeout"])
+def test_server_errors_and_timeouts_are_transient(driver, fault, operation):
+    needs(driver, HTTP)
+    assert not failing_call(driver, operation, fault).permanent
 
 
 @pytest.mark.parametrize("fault", ["missing_field", "not_json"])
