@@ -91,8 +91,8 @@ def test_send_makes_one_remote_envelope_knowing_every_participant(driver):
 
 @pytest.mark.parametrize("dies", ["after saving", "before saving"])
 def test_a_send_killed_at_any_step_resumes_into_exactly_one_remote_envelope(driver, dies):
-    steps = []
-    send_checkpointed(driver, lambda data: steps.append(data))
+    steps: list[dict] = []  # the checkpoint as saved after each step of an undisturbed send
+    driver.connect().send(driver.make_request(), Checkpoint(persist=steps.append))
     assert steps, "a send records at least one checkpoint step"
     for step in range(len(steps)):
         before = driver.remote_count()
@@ -109,10 +109,6 @@ def test_a_send_killed_at_any_step_resumes_into_exactly_one_remote_envelope(driv
 
 class WorkerDied(BaseException):
     """The worker process ends mid-send (not an Exception: nothing in a send path may catch it)."""
-
-
-def send_checkpointed(driver, persist):
-    return driver.connect().send(driver.make_request(), Checkpoint(persist=persist))
 
 
 def dying_at(step: int, dies: str, saved: dict):
