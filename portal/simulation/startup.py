@@ -7,8 +7,6 @@ import errno
 import os
 from dataclasses import dataclass, field
 
-from django.db import connections
-
 from portal.simulation import Simulation, simulators_start
 from portal.simulation.accounts import SimulatedAccount, simulated_accounts_connect
 from portal.simulation.control import ControlPage
@@ -65,5 +63,4 @@ def simulation_start(*, site_url: str, control_port: int) -> RunningSimulation:
         # This process exchanges the consent's code with the simulators over plain HTTP too.
         os.environ["OAUTHLIB_INSECURE_TRANSPORT"] = "1"
     running.accounts = simulated_accounts_connect(simulation, site_url=site_url)
-    connections.close_all()  # the caller goes on to supervise; it holds no connection meanwhile
     return running

@@ -9,6 +9,7 @@ import subprocess
 import sys
 import time
 
+from django import db
 from django.core.management.base import BaseCommand
 
 from portal.simulation import simulation_enabled
@@ -72,6 +73,7 @@ class Command(BaseCommand):
         simulation = simulation_start(site_url=os.environ["SITE_URL"], control_port=control_port)
         for line in simulation.report():
             self.stdout.write(line)
+        db.connections.close_all()  # from here on this process only supervises
         return simulation
 
     @staticmethod
