@@ -44,6 +44,9 @@ class ControlPage(ThreadingHTTPServer):
         self.simulation = simulation
         self.site_url = site_url
         self.notice: Notice | None = None  # shown once, on the page the action redirects to
+        # What each signer did here, (document id, signee id) → "opened"/"signed": shown at once,
+        # while Paraph's own status follows a moment later, by webhook.
+        self.acted: dict[tuple[str, str], str] = {}
 
     @property
     def url(self) -> str:
@@ -81,10 +84,12 @@ class ControlPage(ThreadingHTTPServer):
         for envelope in envelopes:
             envelope.paraph_url = self.site_url + reverse("envelope_detail", args=[envelope.pk])
             for participant in envelope.participants.all():
+                participant.at_provider = self.acted.get((envelope.remote_id, participant.remote_id), "")
                 participant.can_act = bool(
                     envelope.status == EnvelopeStatus.SENT
                     and participant.remote_id
                     and participant.status in OUTSTANDING
+                    and participant.at_provider != "signed"
                 )
                 participant.can_sign = participant.can_act and participant.role != ParticipantRole.VIEWER
         return envelopes
@@ -100,6 +105,9 @@ class ControlPage(ThreadingHTTPServer):
             getattr(simulator.fake, action)(form["document"], form["signee"])
         except ValueError as refused:
             return Notice(f"{name} could not do that: {refused}", False)
+        key = (form["document"], form["signee"])
+        if self.acted.get(key) != "signed":
+            self.acted[key] = ACTIONS[action]
         return Notice(f"{name} {ACTIONS[action]} at simulated {provider_class(simulator.provider_id).name}.", True)
 
     def page(self) -> bytes:

@@ -173,6 +173,7 @@ def test_the_control_page_signs_as_each_signer_and_the_envelope_completes(
         form = {"provider": "formify", "document": envelope.remote_id, "name": anna.name}
         page = post(running.control.url + "act", {**form, "signee": anna.remote_id, "action": "sign"})
         assert "Anna Andersson signed at simulated Formify." in page
+        assert "Sign as Anna Andersson" not in page and "Sign as Bo Berg" in page  # before Paraph hears of it
         page = post(running.control.url + "act", {**form, "signee": anna.remote_id, "action": "sign"})
         assert "Anna Andersson could not do that:" in page  # the simulator's refusal, in its words
         post(running.control.url + "act", {**form, "name": bo.name, "signee": bo.remote_id, "action": "sign"})
