@@ -1,6 +1,6 @@
 """`make run` with nothing configured: the demo user finds a connected *Simulated Formify* account,
-sends through it, signs as the simulated signers on the simulators' control page and watches the
-envelope complete without reloading. Runs the real `serve` (web server, worker and simulators)
+sends through it, signs as the simulated signers on the simulators' control page, watches the
+envelope complete without reloading and finds it counted on the dashboard. Runs the real `serve` (web server, worker and simulators)
 against the test database."""
 
 from __future__ import annotations
@@ -106,4 +106,10 @@ def test_the_demo_user_sends_through_simulated_formify_and_watches_it_complete(
     expect(page.get_by_text("Completed").first).to_be_visible(timeout=30_000)
     expect(page.get_by_role("link", name="Download signed PDF")).to_be_visible()
     page.screenshot(path=tmp_path / "completed.png", full_page=True)
+
+    # The dashboard counts it under the simulated account, beside Paraph signing.
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="Dashboard").click()
+    row = page.get_by_role("region", name="By provider").get_by_role("row", name="Simulated Formify")
+    expect(row.get_by_role("cell")).to_have_text(["0", "0", "0", "1", "0", "0", "0"])
+    page.screenshot(path=tmp_path / "dashboard.png", full_page=True)
     assert console_errors == []

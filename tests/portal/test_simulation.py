@@ -3,6 +3,9 @@ account across restarts, the control page that acts as the signers, and the prod
 
 from __future__ import annotations
 
+import socket
+import threading
+import time
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -14,6 +17,7 @@ from django_q.conf import Conf
 from envelopes.composing.participants import participant_add
 from envelopes.models import EnvelopeStatus, EventSource
 from envelopes.services import envelope_create, envelope_send
+from portal import simulation as simulation_module
 from portal.models import Role
 from portal.services import organization_create
 from portal.simulation import simulation_enabled, simulators_start
@@ -202,3 +206,36 @@ def test_the_control_page_lists_only_envelopes_sent_through_a_simulated_account(
     make_envelope(org=demo_org, status="sent", provider="formify", connection=connection, remote_id="y", title="Lease")
     page = get(running.control.url)
     assert "Lease" in page and "Built-in one" not in page
+
+
+def test_the_control_page_moves_to_a_free_port_when_its_own_is_taken(simulations, db):
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        running = simulation_start(site_url=SITE_URL, control_port=port)
+        running.stop()
+    assert running.control.url.startswith("http://127.0.0.1:") and f":{port}/" not in running.control.url
+
+
+def test_webhooks_the_portal_missed_are_sent_again_until_the_simulation_stops(monkeypatch):
+    class Simulated:
+        tries = 0
+
+        def deliver_pending(self):
+            self.tries += 1
+
+        def stop(self):
+            pass
+
+    fake = Simulated()
+    monkeypatch.setattr(simulation_module, "REDELIVER_EVERY", 0.01)
+    simulation = simulation_module.Simulation(simulators={"formify": simulation_module.Simulator("formify", fake)})
+    worker = threading.Thread(target=simulation.redeliver_webhooks)
+    worker.start()
+    deadline = time.monotonic() + 10
+    while fake.tries < 2 and time.monotonic() < deadline:
+        time.sleep(0.01)
+    simulation.stop()
+    worker.join(timeout=10)
+    assert fake.tries >= 2 and not worker.is_alive()
