@@ -1,7 +1,7 @@
 """`make run` with nothing configured: the demo user finds a connected *Simulated Formify* account,
 sends through it, signs as the simulated signers on the simulators' control page, watches the
-envelope complete without reloading and finds it counted on the dashboard. Runs the real `serve` (web server, worker and simulators)
-against the test database."""
+envelope complete without reloading and finds it counted on the dashboard. Runs the real `serve`
+(web server, worker and simulators) against the test database."""
 
 from __future__ import annotations
 

@@ -180,6 +180,10 @@ def test_the_control_page_signs_as_each_signer_and_the_envelope_completes(
         assert "Sign as Anna Andersson" not in page and "Sign as Bo Berg" in page  # before Paraph hears of it
         page = post(running.control.url + "act", {**form, "signee": anna.remote_id, "action": "sign"})
         assert "Anna Andersson could not do that:" in page  # the simulator's refusal, in its words
+        page = post(running.control.url + "act", {**form, "name": bo.name, "signee": bo.remote_id, "action": "open"})
+        assert "Bo Berg opened at simulated Formify." in page
+        bo.refresh_from_db()
+        assert bo.status == "opened"  # told by the simulator's webhook
         post(running.control.url + "act", {**form, "name": bo.name, "signee": bo.remote_id, "action": "sign"})
 
     envelope.refresh_from_db()
