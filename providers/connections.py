@@ -215,7 +215,8 @@ def connection_complete(*, session, org: Organization, provider_id: str, params,
 
 
 def _oauth1_complete(session, org, provider: type[Provider], params, actor) -> ProviderConnection:
-    token = params.get("oauth_token", "")
+    # A refusal names the temporary token in `denied` (and may carry no `oauth_token` at all).
+    token = params.get("oauth_token") or params.get("denied") or ""
     entry = _pending_take(session, f"oauth1:{token}" if token else "", org, provider.id)
     if params.get("denied") or not params.get("oauth_verifier"):
         raise ValidationError(f"{provider.name} did not grant access; nothing was connected.")
