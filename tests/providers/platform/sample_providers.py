@@ -181,7 +181,13 @@ class BrittleSign(HintSign):
 
     def fetch(self, remote_id: str) -> RemoteSnapshot:
         answer = self._http().json("GET", f"/api/envelopes/{quote(remote_id, safe='')}")
-        return RemoteSnapshot(remote_id=remote_id, status=answer["status"])
+        return RemoteSnapshot(
+            remote_id=remote_id,
+            status=answer["status"],
+            participants=tuple(
+                RemoteParticipant(ref="", remote_id=p["id"], status=p["status"]) for p in answer["participants"]
+            ),
+        )
 
 
 class Oauth1Sign(PlatformSign):
