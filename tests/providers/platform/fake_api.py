@@ -8,7 +8,7 @@ Endpoints:
 - `GET /api/envelopes/<id>`: `{"id", "status", "participants": [{"id", "status"}]}`; an id listed
   in `malformed` is answered without its `status` field; an unknown id is a 404.
 - `GET /keys/<kid>`: the public JWK of a webhook signing key (no authentication); 404 for a kid it
-  never published.
+  never published; 500 while `keys_down` is set (an outage of the key server).
 
 Every `/api/` call must carry `Authorization: Bearer <token>` with a static token the account
 issued, or a JWT from `/auth/authorize` that has not expired; anything else is a 401.
@@ -44,6 +44,7 @@ class FakeSignApi(LoopbackFake):
         self.envelopes: dict[str, dict] = {}
         self.malformed: set[str] = set()
         self.signing_keys: dict[str, RSAKey] = {}
+        self.keys_down = False
         self._jwt_key = OctKey.generate_key(256)
         self._numbers = itertools.count(1)
 
@@ -99,6 +100,8 @@ class FakeSignApi(LoopbackFake):
         if call.path == "/auth/authorize" and call.method == "POST":
             return self._authorize(call)
         if call.path.startswith("/keys/") and call.method == "GET":
+            if self.keys_down:
+                return error_reply(500, "The key server is down.")
             key = self.signing_keys.get(call.path.removeprefix("/keys/"))
             return json_reply(200, key.as_dict(private=False)) if key else error_reply(404, "No such key.")
         if call.path.startswith("/api/"):

@@ -341,3 +341,19 @@ def test_a_delivery_with_several_events_applies_each_once(account, post, sign_ap
     assert statuses(first) == [ParticipantStatus.SIGNED, ParticipantStatus.OPENED]
     recorded = EnvelopeEvent.objects.filter(envelope=first, kind__in=["participant.signed", "participant.opened"])
     assert sorted(recorded.values_list("kind", flat=True)) == ["participant.opened", "participant.signed"]
+
+
+def test_a_key_server_outage_asks_the_provider_to_retry_and_stores_nothing(account, post, sign_api):
+    connection, envelope = account("jwssign")
+    kid = sign_api.new_signing_key()
+    body = webhook_body(event("env-1", participant="env-1-p1"))
+    sign_api.keys_down = True
+
+    response = post(url(connection), body, jws_delivery(sign_api, body, kid))
+
+    assert response.status_code == 503 and "Jws Sign had a problem (500)" in response.content.decode()
+    assert response["Retry-After"] == "60"
+    assert not WebhookDelivery.objects.exists()
+    sign_api.keys_down = False  # the provider retries once its key server is back
+    assert post(url(connection), body, jws_delivery(sign_api, body, kid)).status_code == 200
+    assert statuses(envelope)[0] == ParticipantStatus.SIGNED
