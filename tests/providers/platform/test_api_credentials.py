@@ -13,6 +13,9 @@ from portal.models import Role
 from providers.base import AuthExpired
 from providers.models import ConnectionStatus, ProviderConnection
 from providers.registry import adapter_for
+from providers.webhooks import webhook_url
+from tests.providers.conftest import path_of
+from tests.providers.platform.conftest import event, webhook_body
 
 
 @pytest.fixture
@@ -189,3 +192,32 @@ def test_a_refused_token_pasted_on_reconnect_loses_nothing(sign_api, admin_clien
     assert "Platform Sign refused the connection:" in page
     connection = ProviderConnection.objects.get(pk=connection.pk)  # the row is kept
     assert (connection.status, connection.last_error, connection.credentials) == before
+
+
+def test_two_workers_holding_the_same_refused_jwt_renew_it_once(key_connection, sign_api):
+    connection, _ = key_connection
+    first, second = (adapter_for("platformsign", ProviderConnection.objects.get(pk=connection.pk)) for _ in "12")
+    sign_api.expire_access_tokens()
+    sign_api.remote_envelope("env-1")
+
+    first.fetch("env-1")
+    second.fetch("env-1")  # still holds the old JWT: refused, then takes the one the first worker got
+
+    assert len(sign_api.calls_to("/auth/authorize")) == 2  # connecting, and one renewal
+    connection.refresh_from_db()
+    assert bearer_tokens(sign_api)[-1] == f"Bearer {connection.credentials['access_token']}"
+
+
+def test_a_connection_with_a_secret_in_its_webhook_url_gets_a_fresh_secret_on_connect(
+    sign_api, admin_client, client, django_capture_on_commit_callbacks
+):
+    admin, membership = admin_client
+    url = reverse("connection_paste", args=["secreturlsign"])
+    admin.post(url, {"label": "Hooks", "api_token": sign_api.issue_token()})
+    connection = ProviderConnection.objects.get(org=membership.org)
+
+    secret = connection.webhook_secret
+    assert len(secret) >= 40 and webhook_url(connection).endswith(f"/{connection.pk}/{secret}/")
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(path_of(webhook_url(connection)), webhook_body(event("env-x")), "application/json")
+    assert response.status_code == 200 and response.json() == {"received": 1, "new": 1}

@@ -192,3 +192,12 @@ def test_a_401_on_an_api_call_marks_the_connection_needs_reconnect_without_a_ref
     with pytest.raises(AuthExpired):
         adapter_for("oauth1paste", connection).fetch("env-1")
     assert len(oauth1_api.calls) == before + 1  # a connection needing reconnect is not used
+
+
+def test_the_connection_screen_lets_connect_post_on_to_the_oauth1_consent_page(oauth1_api, admin_client):
+    client, _ = admin_client
+
+    response = client.get(reverse("connection_list"))
+
+    assert "Connect Oauth One Sign account" in response.content.decode()
+    assert oauth1_api.url in response["Content-Security-Policy"]
