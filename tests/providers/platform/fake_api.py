@@ -19,9 +19,7 @@ Controls: `issue_token()`, `add_key_pair()`, `refuse_key()`, `expire_access_toke
 
 from __future__ import annotations
 
-import base64
 import itertools
-import json
 import secrets
 import time
 
@@ -143,8 +141,3 @@ class FakeSignApi(LoopbackFake):
                 return json_reply(200, {k: v for k, v in envelope.items() if k != "status"})
             return json_reply(200, envelope)
         return error_reply(404, f"There is no endpoint at {call.path}.")
-
-
-def jws_header(signature: str) -> dict:
-    head = signature.split(".")[0]
-    return json.loads(base64.urlsafe_b64decode(head + "=" * (-len(head) % 4)))
