@@ -215,7 +215,8 @@ def connection_complete(*, session, org: Organization, provider_id: str, params,
 
 
 def _oauth1_complete(session, org, provider: type[Provider], params, actor) -> ProviderConnection:
-    token = params.get("oauth_token", "")
+    # A refusal names the temporary token in `denied` (and may carry no `oauth_token` at all).
+    token = params.get("oauth_token") or params.get("denied") or ""
     entry = _pending_take(session, f"oauth1:{token}" if token else "", org, provider.id)
     if params.get("denied") or not params.get("oauth_verifier"):
         raise ValidationError(f"{provider.name} did not grant access; nothing was connected.")
@@ -261,8 +262,9 @@ def pasted_credentials(provider: type[Provider], fields) -> dict:
 
 def _connection_store(org, provider: type[Provider], entry: dict, credentials: dict, expires_at, actor):
     """Saves the credentials, then proves them: reads the account and sets up webhooks. A refusal
-    leaves nothing behind (a reconnect keeps the old row, marked)."""
+    leaves nothing behind (a reconnect keeps the old row as it was)."""
     connection = _reconnected(org, entry) or ProviderConnection(org=org, provider=provider.id, created_by=actor)
+    previous = {name: getattr(connection, name) for name in STORED_ACCESS} if connection.pk else None
     connection.label = entry["label"] if not connection.pk else connection.label
     connection.credentials = credentials
     connection.expires_at = expires_at
@@ -274,7 +276,7 @@ def _connection_store(org, provider: type[Provider], entry: dict, credentials: d
         account = adapter.account()
         webhooks.webhook_setup(adapter, connection)
     except ProviderError as exc:
-        _abandon(connection, adapter, exc)
+        _abandon(connection, adapter, previous)
         raise ValidationError(f"{provider.name} refused the connection: {exc.message}") from None
     connection.account_id, connection.account_name, connection.account_email = account.id, account.name, account.email
     connection.last_checked_at = timezone.now()
@@ -290,18 +292,25 @@ def _reconnected(org, entry) -> ProviderConnection | None:
     return org_scoped(ProviderConnection, org).filter(pk=entry["reconnect"], provider=entry["provider"]).first()
 
 
-def _abandon(connection: ProviderConnection, adapter: Provider, exc: ProviderError) -> None:
-    """A half-made connection is not kept (a reconnect keeps the old row, marked)."""
+# What a reconnect overwrites before the provider has accepted the new access.
+STORED_ACCESS = (
+    "credentials_encrypted", "expires_at", "status", "last_error", "webhook_id", "webhook_secret_encrypted"
+)
+
+
+def _abandon(connection: ProviderConnection, adapter: Provider, previous: dict | None) -> None:
+    """A half-made connection is not kept. A refused reconnect puts the row back as it was: the
+    access it had (working or not) is not lost to credentials the provider refused."""
     try:
         adapter.disconnect()
     except ProviderError:
         pass
-    if connection.envelopes.exists() or connection.webhook_id:
-        connection.status = ConnectionStatus.NEEDS_RECONNECT
-        connection.last_error = exc.message
-        connection.save(update_fields=["status", "last_error", "updated_at"])
-    else:
+    if previous is None:
         connection.delete()
+        return
+    for name, value in previous.items():
+        setattr(connection, name, value)
+    connection.save(update_fields=[*previous, "updated_at"])
 
 
 def connection_test(*, connection: ProviderConnection) -> str:

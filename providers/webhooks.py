@@ -29,7 +29,7 @@ from django.views.decorators.http import require_POST
 from django_q.conf import Conf
 from django_q.tasks import async_task
 
-from providers.base import Provider, RemoteEvent, WebhookRefused, WebhookScheme, WebhookUrl
+from providers.base import Provider, ProviderError, RemoteEvent, WebhookRefused, WebhookScheme, WebhookUrl
 from providers.models import ConnectionStatus, DeliveryStatus, ProviderConnection, WebhookDelivery
 from providers.registry import PROVIDERS, adapter_for, provider_class
 
@@ -122,6 +122,12 @@ def _intake(request, adapter: Provider, connection: ProviderConnection | None, t
     except WebhookRefused as exc:
         log.warning("%s webhook refused (connection %s): %s", adapter.id, getattr(connection, "pk", "-"), exc.message)
         return HttpResponse(exc.message, status=401, content_type="text/plain")
+    except ProviderError as exc:
+        # Verifying needed the provider (its published keys) and it failed: nothing is stored, and
+        # a 503 makes the provider send the delivery again later instead of dropping it.
+        log.warning("%s webhook not verified yet (connection %s): %s", adapter.id, getattr(connection, "pk", "-"),
+                    exc.message)
+        return HttpResponse(exc.message, status=503, content_type="text/plain", headers={"Retry-After": "60"})
     headers = kept_headers(adapter, request.headers)
     stored = [d for event in events if (d := delivery_store(adapter.id, connection, event, headers, body))]
     return JsonResponse({"received": len(events), "new": len(stored)})

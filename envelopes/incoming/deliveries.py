@@ -55,7 +55,9 @@ def _apply(delivery: WebhookDelivery) -> str:
         return DeliveryStatus.IGNORED
     parser = adapter_for(delivery.provider, delivery.connection)
     try:
-        events = parser.webhook_events(delivery.body.encode())
+        # The body is the whole call, which may carry several events, each stored as its own
+        # delivery: this one applies only its own event.
+        events = [e for e in parser.webhook_events(delivery.body.encode()) if e.event_id == delivery.event_id]
     except WebhookRefused:
         return DeliveryStatus.IGNORED
     if parser.events_are_facts:
