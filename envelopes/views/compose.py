@@ -13,7 +13,7 @@ from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
-from django_htmx.http import HttpResponseClientRedirect
+from django_htmx.http import HttpResponseClientRedirect, reswap, retarget
 
 from envelopes.composing.documents import document_add, document_remove, document_reorder
 from envelopes.composing.participants import (
@@ -31,6 +31,7 @@ from envelopes.outgoing.sending import send_problems
 from envelopes.services import envelope_create, envelope_send, envelope_update
 from portal.kernel.roles import role_required
 from portal.kernel.tenancy import org_get_or_404
+from portal.pages.feedback import FORM_INVALID
 
 CHANGED = {"HX-Trigger": "envelope-changed"}
 
@@ -127,7 +128,7 @@ def envelope_settings(request, envelope_id: int):
     if form.errors:
         if not request.htmx:
             return render(request, "envelopes/compose.html", compose_context(envelope, settings_form=form), status=400)
-        return _section(request, envelope, "settings", status=400, settings_form=form)
+        return _section(request, envelope, "settings", status=FORM_INVALID, settings_form=form)
     if not request.htmx:
         messages.success(request, "Saved.")
         return redirect("envelope_compose", envelope_id=envelope.pk)
@@ -205,7 +206,7 @@ def participant_new(request, envelope_id: int):
     if form.errors:
         if not request.htmx:
             return render(request, "envelopes/compose.html", compose_context(envelope, add_form=form), status=400)
-        return _section(request, envelope, "participants", status=400, add_form=form)
+        return _section(request, envelope, "participants", status=FORM_INVALID, add_form=form)
     return _section_or_page(request, envelope, "participants")
 
 
@@ -259,8 +260,12 @@ def participant_row(request, participant_id: int):
         if not request.htmx:
             messages.error(request, "The participant was not saved; open Edit again to see why.")
             return redirect("envelope_compose", envelope_id=envelope.pk)
-        return render(request, "envelopes/compose.html#participant-form", context, status=400)
-    return _section_or_page(request, envelope, "participants")
+        return render(request, "envelopes/compose.html#participant-form", context, status=FORM_INVALID)
+    if request.htmx:
+        # The edit form stands in for one row; the saved answer is the whole section, so it must
+        # replace the section, not be nested inside the row.
+        return reswap(retarget(_section(request, envelope, "participants"), "#participants"), "outerHTML")
+    return redirect("envelope_compose", envelope_id=envelope.pk)
 
 
 def _save_participant(participant: Participant, actor, data: dict, placement: PlacementForm) -> None:

@@ -29,13 +29,6 @@
   document.addEventListener("htmx:responseError", function (event) {
     if (event.detail.xhr.status >= 500) showToast("Something went wrong on our side; nothing was changed.", "error");
   });
-  // A 400 from a form partial carries the error to show; let htmx swap it in.
-  document.addEventListener("htmx:beforeSwap", function (event) {
-    if (event.detail.xhr.status === 400) {
-      event.detail.shouldSwap = true;
-      event.detail.isError = false;
-    }
-  });
 
   // Polled elements (data-poll) skip their refresh while the tab is hidden, and while someone is
   // using a form inside them (typing, an open panel, ticked boxes), which a refresh would wipe.

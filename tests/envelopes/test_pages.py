@@ -70,7 +70,7 @@ def test_adding_a_participant_with_a_bad_phone_shows_the_error_beside_the_field(
     }
     response = client.post(reverse("participant_new", args=[draft.pk]), data, headers=HTMX)
     html = response.content.decode()
-    assert response.status_code == 400
+    assert response.status_code == 422
     assert 'id="id_new-phone"' in html and "is not a valid phone number" in html
     assert html.index('id="id_new-phone"') < html.index("is not a valid phone number")
     assert not Participant.objects.exists()
@@ -127,9 +127,12 @@ def test_editing_a_participant_inline_sets_their_signature_placement(sender_clie
         }.items()
     }
     refused = client.post(reverse("participant_row", args=[anna.pk]), data, headers=HTMX)
-    assert refused.status_code == 400 and "has 3 page(s)" in refused.content.decode()
+    assert refused.status_code == 422 and "has 3 page(s)" in refused.content.decode()
     data[prefix + "page"] = 2
-    client.post(reverse("participant_row", args=[anna.pk]), data, headers=HTMX)
+    saved = client.post(reverse("participant_row", args=[anna.pk]), data, headers=HTMX)
+    # The answer is the whole Participants section: it replaces that section, not Anna's row.
+    assert (saved["HX-Retarget"], saved["HX-Reswap"]) == ("#participants", "outerHTML")
+    assert saved.content.decode().count('id="participants"') == 1
     anna.refresh_from_db()
     assert (anna.name, anna.auth_sign) == ("Anna A", "email_otp")
     assert (anna.fields.get().page, anna.fields.get().x) == (2, 10)
