@@ -67,6 +67,7 @@ def compose_start(page, title: str, pdf, send_with: str | None = None) -> None:
     page.get_by_role("button", name="Save settings").click()
     expect(page.locator("#settings").get_by_text("Saved")).to_be_visible()
     page.locator("#upload-files").set_input_files(str(pdf))
+    page.get_by_role("button", name="Upload", exact=True).click()
     expect(page.locator("#documents").get_by_text(pdf.name)).to_be_visible()
 
 
