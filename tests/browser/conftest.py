@@ -92,3 +92,10 @@ def expect_whole_portal_page(page) -> None:
     expect(page.locator("header.topbar")).to_be_visible()
     expect(page.get_by_role("navigation", name="Main")).to_be_visible()
     expect(page.locator("link[rel=stylesheet][href*='portal']")).to_have_count(1)
+
+
+def click_and_wait_for_answer(page, button) -> None:
+    """Clicks a submit button and waits for the server's answer to that POST, so that a repeated
+    submission is not mistaken for the one before it."""
+    with page.expect_response(lambda response: response.request.method == "POST"):
+        button.click()

@@ -9,7 +9,13 @@ from playwright.sync_api import expect
 
 from envelopes.models import Envelope
 from portal.models import Role
-from tests.browser.conftest import compose_add_participant, compose_start, expect_whole_portal_page, sign_in
+from tests.browser.conftest import (
+    click_and_wait_for_answer,
+    compose_add_participant,
+    compose_start,
+    expect_whole_portal_page,
+    sign_in,
+)
 from tests.envelopes.pdfs import make_pdf
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -39,7 +45,7 @@ def test_compose_errors_stay_in_their_section(
     expiry = Envelope.objects.get().expires_at
     for _ in range(2):
         page.get_by_label("Expires on").fill("2020-01-01")
-        page.get_by_role("button", name="Save settings").click()
+        click_and_wait_for_answer(page, page.get_by_role("button", name="Save settings"))
         expect(settings_section.locator(".errorlist")).to_be_visible()
         expect_compose_page_intact(page, "contract.pdf")
     assert Envelope.objects.get().expires_at == expiry
@@ -51,7 +57,7 @@ def test_compose_errors_stay_in_their_section(
     page.get_by_label("Name").fill("Bo Berg")
     page.get_by_label("E-mail", exact=True).fill("bo@example")
     for _ in range(2):
-        page.get_by_role("button", name="Add participant").click()
+        click_and_wait_for_answer(page, page.get_by_role("button", name="Add participant"))
         expect(page.locator("#participants").get_by_text("Enter a valid email address.")).to_be_visible()
         expect_compose_page_intact(page, "contract.pdf")
     expect(page.get_by_label("Name")).to_have_value("Bo Berg")

@@ -9,7 +9,7 @@ from playwright.sync_api import expect
 
 from envelopes.models import Template
 from portal.models import Membership, Role
-from tests.browser.conftest import expect_whole_portal_page, sign_in
+from tests.browser.conftest import click_and_wait_for_answer, expect_whole_portal_page, sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -31,7 +31,7 @@ def test_settings_errors_stay_by_their_field(debug, settings, live_server, page,
 
     for _ in range(2):
         page.get_by_label("Organization name").fill("")
-        page.get_by_role("button", name="Save settings").click()
+        click_and_wait_for_answer(page, page.get_by_role("button", name="Save settings"))
         general = page.locator("form").filter(has=page.get_by_label("Organization name"))
         expect(general.locator(".errorlist")).to_be_visible()
         expect_settings_page_intact(page)
@@ -41,7 +41,8 @@ def test_settings_errors_stay_by_their_field(debug, settings, live_server, page,
     # The only owner cannot make themself an admin; the row says why, in place, every time.
     role = page.get_by_label(f"Role of {owner.user.email}")
     for _ in range(2):
-        role.select_option("admin")
+        with page.expect_response(lambda response: response.request.method == "POST"):
+            role.select_option("admin")
         expect(page.locator(f"#member-{owner.pk}").get_by_text("at least one owner")).to_be_visible()
         expect_settings_page_intact(page)
     owner.refresh_from_db()
@@ -49,7 +50,7 @@ def test_settings_errors_stay_by_their_field(debug, settings, live_server, page,
 
     for _ in range(2):
         page.get_by_label("E-mail address").fill("colleague@")
-        page.get_by_role("button", name="Send invitation").click()
+        click_and_wait_for_answer(page, page.get_by_role("button", name="Send invitation"))
         expect(page.get_by_text("Enter a valid email address.")).to_be_visible()
         expect_settings_page_intact(page)
     expect(page.get_by_label("E-mail address")).to_have_value("colleague@")
@@ -71,12 +72,12 @@ def test_template_errors_stay_by_their_field(debug, settings, live_server, page,
 
     for _ in range(2):
         page.get_by_label("Name", exact=True).fill("")
-        page.get_by_role("button", name="Save template").click()
+        click_and_wait_for_answer(page, page.get_by_role("button", name="Save template"))
         expect(page.get_by_text("This field is required.")).to_be_visible()
         expect_template_page_intact()
     for _ in range(2):
         page.get_by_label("Role name").fill("")
-        page.get_by_role("button", name="Add role").click()
+        click_and_wait_for_answer(page, page.get_by_role("button", name="Add role"))
         expect(page.get_by_text("This field is required.")).to_be_visible()
         expect_template_page_intact()
     template.refresh_from_db()
