@@ -12,7 +12,7 @@ from django.db import transaction
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_htmx.http import HttpResponseClientRedirect, reswap, retarget
 
 from envelopes.composing.documents import document_add, document_remove, document_reorder
@@ -26,14 +26,16 @@ from envelopes.composing.participants import (
     signing_summary,
 )
 from envelopes.forms import EnvelopeSettingsForm, ParticipantForm, PlacementForm
-from envelopes.models import Document, Envelope, Participant
+from envelopes.models import Document, Envelope, Participant, Template
 from envelopes.outgoing.sending import send_problems
 from envelopes.services import envelope_create, envelope_send, envelope_update
 from portal.kernel.roles import role_required
-from portal.kernel.tenancy import org_get_or_404
+from portal.kernel.tenancy import org_get_or_404, org_scoped
 from portal.pages.feedback import FORM_INVALID
 
 CHANGED = {"HX-Trigger": "envelope-changed"}
+# The New envelope page lists this many templates; the Templates page has them all.
+NEW_PAGE_TEMPLATES = 20
 
 
 def _draft_or_detail(request, envelope: Envelope):
@@ -93,8 +95,13 @@ def _load(request, envelope_id: int) -> Envelope:
 
 
 @role_required("send")
-@require_POST
+@require_http_methods(["GET", "POST"])
 def envelope_new(request):
+    """POST starts a draft. A GET (a bookmarked or typed address) must not create one, so it
+    shows the way to start: from scratch or from one of the organization's templates."""
+    if request.method == "GET":
+        templates = org_scoped(Template, request.org).only("pk", "name")[:NEW_PAGE_TEMPLATES]
+        return render(request, "envelopes/envelope_new.html", {"templates": templates})
     envelope = envelope_create(org=request.org, actor=request.user)
     return redirect("envelope_compose", envelope_id=envelope.pk)
 

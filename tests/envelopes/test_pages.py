@@ -7,7 +7,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from envelopes.composing.participants import participant_add
-from envelopes.models import Envelope, EnvelopeStatus, Participant
+from envelopes.models import Envelope, EnvelopeStatus, Participant, Template
 from envelopes.services import envelope_create
 from portal.models import Role
 from tests.envelopes.journeys import envelope_through
@@ -26,6 +26,28 @@ def sender_client(member_client, fake_providers):
 def draft(sender_client):
     _, membership = sender_client
     return envelope_create(org=membership.org, actor=membership.user, title="Lease", provider="memory")
+
+
+def test_opening_the_new_envelope_address_offers_to_start_and_creates_nothing(sender_client, make_org):
+    client, membership = sender_client
+    Template.objects.create(org=membership.org, name="Standard lease")
+    Template.objects.create(org=make_org(), name="Someone else's template")
+    response = client.get(reverse("envelope_new"))
+    page = response.content.decode()
+    assert response.status_code == 200 and "Start composing" in page
+    assert "Standard lease" in page and "Someone else" not in page
+    assert not Envelope.objects.exists()
+
+
+def test_viewers_cannot_open_the_new_envelope_page(member_client):
+    client, _ = member_client(role=Role.VIEWER)
+    assert client.get(reverse("envelope_new")).status_code == 403
+
+
+def test_signers_page_is_headed_by_the_organization_like_other_top_level_pages(sender_client):
+    client, membership = sender_client
+    page = client.get(reverse("signer_tracking")).content.decode()
+    assert f'<p class="eyebrow">{membership.org.name}</p>' in page
 
 
 def test_new_envelope_opens_the_compose_page(sender_client):
