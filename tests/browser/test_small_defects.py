@@ -12,7 +12,7 @@ from django_q.conf import Conf
 from playwright.sync_api import expect
 
 from envelopes.composing.participants import participant_add, participant_place
-from envelopes.models import Template
+from envelopes.models import Participant, Template
 from envelopes.services import envelope_create, envelope_send
 from portal.models import Role
 from tests.browser.conftest import (
@@ -183,3 +183,32 @@ def test_compose_uploads_break_no_content_security_rule(
     expect(page.get_by_text("Signs on page 2 of second.pdf")).to_be_visible()
     assert page.evaluate("window.cspViolations") == []
     assert console_errors == []
+
+
+@pytest.mark.parametrize("debug", [True, False], ids=["debug", "production"])
+def test_a_failed_request_on_compose_keeps_the_page_and_breaks_no_content_security_rule(
+    debug, settings, live_server, page, console_errors, make_member, tmp_path
+):
+    settings.DEBUG = debug
+    page.add_init_script(
+        "window.cspViolations = [];"
+        "document.addEventListener('securitypolicyviolation',"
+        " (e) => window.cspViolations.push(e.violatedDirective + ' ' + e.blockedURI));"
+    )
+    sender = make_member(role=Role.SENDER)
+    pdf = tmp_path / "contract.pdf"
+    pdf.write_bytes(make_pdf(1))
+    sign_in(page, live_server, sender)
+    compose_start(page, "Lease", pdf)
+    compose_add_participant(page, "Anna Andersson", "anna@example.com")
+
+    # Someone removes Anna in another tab; Edit here now meets a 404.
+    Participant.objects.filter(name="Anna Andersson").delete()
+    page.get_by_role("button", name="Edit Anna Andersson").click()
+    expect(page.locator(".toast")).to_contain_text("That is no longer there; reload the page")
+    expect_whole_portal_page(page)
+    expect(page.locator("#documents").get_by_text("contract.pdf")).to_be_visible()
+    expect(page.locator("#summary")).to_contain_text("What will happen")
+    assert page.evaluate("window.cspViolations") == []
+    # The browser and htmx log the 404 itself; nothing else may be logged.
+    assert [error for error in console_errors if "404" not in error] == []
