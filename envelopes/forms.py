@@ -102,6 +102,29 @@ def _allowed(provider_id: str):
     return provider.supports
 
 
+def limit_to_provider(form: forms.BaseForm, provider_id: str) -> None:
+    """Offers in `form`'s role, delivery and authentication fields only what the provider
+    supports (everything while no provider is chosen): compose and template roles alike."""
+    supports = _allowed(provider_id)
+    form.fields["role"].choices = [
+        (value, label)
+        for value, label in ParticipantRole.choices
+        if value not in ROLE_NEEDS or supports(ROLE_NEEDS[value])
+    ]
+    form.fields["delivery"].choices = [
+        (value, label)
+        for value, label in Delivery.choices
+        if value not in DELIVERY_NEEDS or supports(DELIVERY_NEEDS[value])
+    ]
+    auth = [
+        (value, label)
+        for value, label in AuthMethod.choices
+        if value == AuthMethod.NONE or supports(Capability.auth(value))
+    ]
+    form.fields["auth_view"].choices = auth
+    form.fields["auth_sign"].choices = auth
+
+
 class ParticipantForm(forms.ModelForm):
     class Meta:
         model = Participant
@@ -117,24 +140,7 @@ class ParticipantForm(forms.ModelForm):
 
     def __init__(self, *args, provider_id: str = "", **kwargs):
         super().__init__(*args, **kwargs)
-        supports = _allowed(provider_id)
-        self.fields["role"].choices = [
-            (value, label)
-            for value, label in ParticipantRole.choices
-            if value not in ROLE_NEEDS or supports(ROLE_NEEDS[value])
-        ]
-        self.fields["delivery"].choices = [
-            (value, label)
-            for value, label in Delivery.choices
-            if value not in DELIVERY_NEEDS or supports(DELIVERY_NEEDS[value])
-        ]
-        auth = [
-            (value, label)
-            for value, label in AuthMethod.choices
-            if value == AuthMethod.NONE or supports(Capability.auth(value))
-        ]
-        self.fields["auth_view"].choices = auth
-        self.fields["auth_sign"].choices = auth
+        limit_to_provider(self, provider_id)
         self.fields["phone"].help_text = "With country code, e.g. +46 70 123 45 67."
         self.fields["email"].required = False
         self.fields["order"].required = False
@@ -223,3 +229,11 @@ class TemplateRoleForm(forms.Form):
     delivery = forms.ChoiceField(label="Delivery", choices=Delivery.choices)
     auth_view = forms.ChoiceField(label="To open the documents", choices=AuthMethod.choices, initial="none")
     auth_sign = forms.ChoiceField(label="To sign", choices=AuthMethod.choices, initial="none")
+
+    def __init__(self, *args, provider_id: str = "", **kwargs):
+        super().__init__(*args, **kwargs)
+        limit_to_provider(self, provider_id)
+
+
+class TemplateRoleNameForm(forms.Form):
+    label = forms.CharField(label="Role name", max_length=100)

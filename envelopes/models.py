@@ -171,6 +171,27 @@ class TemplateRole(models.Model):
         return self.label
 
 
+class TemplateField(models.Model):
+    """Where a template's role signs, kept so envelopes made from the template sign in the same
+    spot: PDF points on a page of one of the template's documents, as in SignatureField."""
+
+    document = models.ForeignKey(TemplateDocument, on_delete=models.CASCADE, related_name="fields")
+    role = models.ForeignKey(TemplateRole, on_delete=models.CASCADE, related_name="fields")
+    page = models.PositiveIntegerField()
+    x = models.FloatField()
+    y = models.FloatField()
+    width = models.FloatField(default=180)
+    height = models.FloatField(default=60)
+
+    org_path = "role__template__org"
+
+    class Meta:
+        ordering = ["document_id", "page", "id"]
+
+    def __str__(self) -> str:
+        return f"page {self.page} at ({self.x:.0f}, {self.y:.0f})"
+
+
 class Envelope(ReminderPolicy):
     org = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="envelopes")
     provider = models.CharField(max_length=40, blank=True, help_text="Registry id of the provider that sends it.")

@@ -41,6 +41,9 @@ urlpatterns = [
     path("templates/", template_pages.template_list, name="template_list"),
     path("templates/<int:template_id>/", template_pages.template_edit, name="template_edit"),
     path("templates/<int:template_id>/roles/", template_pages.template_role_new, name="template_role_new"),
+    path(
+        "templates/roles/<int:role_id>/rename/", template_pages.template_role_rename_view, name="template_role_rename"
+    ),
     path("templates/roles/<int:role_id>/remove/", template_pages.template_role_delete, name="template_role_delete"),
     path("templates/<int:template_id>/documents/", template_pages.template_documents, name="template_documents"),
     path(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from datetime import timedelta
 
 from django.core.exceptions import ValidationError
@@ -10,13 +11,24 @@ from django.utils import timezone
 
 from envelopes.composing.documents import document_copy
 from envelopes.lifecycle.audit import event_append
-from envelopes.models import Document, Envelope, Participant, Template, TemplateDocument, TemplateRole
+from envelopes.models import (
+    Document,
+    Envelope,
+    Participant,
+    SignatureField,
+    Template,
+    TemplateDocument,
+    TemplateField,
+    TemplateRole,
+)
 from envelopes.services import envelope_create, envelope_update
 
 
 @transaction.atomic
 def template_from_envelope(*, envelope: Envelope, actor, name: str) -> Template:
-    """Keeps the envelope's documents, settings and participants' roles (not the people)."""
+    """Keeps the envelope's documents, settings, and each participant as a role with their
+    signature placement; the people themselves are not kept. Roles are named after what they do
+    ("Signer 1", "Approver 1"), to be renamed on the template's page."""
     name = (name or "").strip()
     if not name:
         raise ValidationError({"name": "Name the template so you can find it later."})
@@ -34,12 +46,17 @@ def template_from_envelope(*, envelope: Envelope, actor, name: str) -> Template:
         reminder_every_days=envelope.reminder_every_days,
         reminder_max=envelope.reminder_max,
     )
-    for document in envelope.documents.all():
-        document_copy(document, TemplateDocument, template=template)
-    TemplateRole.objects.bulk_create(
-        TemplateRole(
+    documents = {
+        document.pk: document_copy(document, TemplateDocument, template=template)
+        for document in envelope.documents.all()
+    }
+    roles = {}
+    numbers = Counter()
+    for index, person in enumerate(envelope.participants.all()):
+        numbers[person.role] += 1
+        roles[person.pk] = TemplateRole.objects.create(
             template=template,
-            label=person.name or f"Participant {index + 1}",
+            label=f"{person.get_role_display()} {numbers[person.role]}",
             role=person.role,
             order=person.order,
             delivery=person.delivery,
@@ -47,7 +64,9 @@ def template_from_envelope(*, envelope: Envelope, actor, name: str) -> Template:
             auth_sign=person.auth_sign,
             position=index,
         )
-        for index, person in enumerate(envelope.participants.all())
+    TemplateField.objects.bulk_create(
+        TemplateField(document=documents[f.document_id], role=roles[f.participant_id], **_placement(f))
+        for f in SignatureField.objects.filter(document__envelope=envelope)
     )
     event_append(envelope=envelope, kind="envelope.saved_as_template", actor=actor, data={"template": name})
     return template
@@ -56,7 +75,7 @@ def template_from_envelope(*, envelope: Envelope, actor, name: str) -> Template:
 @transaction.atomic
 def envelope_from_template(*, template: Template, actor) -> Envelope:
     """A new draft with the template's documents and settings; each role becomes a participant
-    named after the role, whose contact details the sender fills in."""
+    named after the role, signing where the role signs, whose contact details the sender fills in."""
     envelope = envelope_create(
         org=template.org,
         actor=actor,
@@ -76,10 +95,11 @@ def envelope_from_template(*, template: Template, actor) -> Envelope:
         reminder_every_days=template.reminder_every_days,
         reminder_max=template.reminder_max,
     )
-    for document in template.documents.all():
-        document_copy(document, Document, envelope=envelope)
-    Participant.objects.bulk_create(
-        Participant(
+    documents = {
+        document.pk: document_copy(document, Document, envelope=envelope) for document in template.documents.all()
+    }
+    people = {
+        role.pk: Participant.objects.create(
             envelope=envelope,
             name=role.label,
             role=role.role,
@@ -90,11 +110,19 @@ def envelope_from_template(*, template: Template, actor) -> Envelope:
             position=role.position,
         )
         for role in template.roles.all()
+    }
+    SignatureField.objects.bulk_create(
+        SignatureField(document=documents[f.document_id], participant=people[f.role_id], **_placement(f))
+        for f in TemplateField.objects.filter(role__template=template)
     )
     event_append(
         envelope=envelope, kind="envelope.created_from_template", actor=actor, data={"template": template.name}
     )
     return envelope
+
+
+def _placement(field: SignatureField | TemplateField) -> dict:
+    return {"page": field.page, "x": field.x, "y": field.y, "width": field.width, "height": field.height}
 
 
 def template_update(*, template: Template, **fields) -> Template:
@@ -111,6 +139,16 @@ def template_role_add(*, template: Template, **fields) -> TemplateRole:
     fields["label"] = label
     position = template.roles.count()
     return TemplateRole.objects.create(template=template, position=position, **fields)
+
+
+def template_role_rename(*, role: TemplateRole, label: str) -> TemplateRole:
+    """Renames a role in place ("Client", "Witness"); its settings and placement stay."""
+    label = (label or "").strip()
+    if not label:
+        raise ValidationError({"label": 'Name the role, for example "Client".'})
+    role.label = label
+    role.save(update_fields=["label"])
+    return role
 
 
 def template_role_remove(*, role: TemplateRole) -> None:

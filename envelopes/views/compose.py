@@ -12,8 +12,8 @@ from django.db import transaction
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.views.decorators.http import require_GET, require_POST
-from django_htmx.http import HttpResponseClientRedirect
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django_htmx.http import HttpResponseClientRedirect, reswap, retarget
 
 from envelopes.composing.documents import document_add, document_remove, document_reorder
 from envelopes.composing.participants import (
@@ -26,13 +26,16 @@ from envelopes.composing.participants import (
     signing_summary,
 )
 from envelopes.forms import EnvelopeSettingsForm, ParticipantForm, PlacementForm
-from envelopes.models import Document, Envelope, Participant
+from envelopes.models import Document, Envelope, Participant, Template
 from envelopes.outgoing.sending import send_problems
 from envelopes.services import envelope_create, envelope_send, envelope_update
 from portal.kernel.roles import role_required
-from portal.kernel.tenancy import org_get_or_404
+from portal.kernel.tenancy import org_get_or_404, org_scoped
+from portal.pages.feedback import FORM_INVALID
 
 CHANGED = {"HX-Trigger": "envelope-changed"}
+# The New envelope page lists this many templates; the Templates page has them all.
+NEW_PAGE_TEMPLATES = 20
 
 
 def _draft_or_detail(request, envelope: Envelope):
@@ -92,8 +95,13 @@ def _load(request, envelope_id: int) -> Envelope:
 
 
 @role_required("send")
-@require_POST
+@require_http_methods(["GET", "POST"])
 def envelope_new(request):
+    """POST starts a draft. A GET (a bookmarked or typed address) must not create one, so it
+    shows the way to start: from scratch or from one of the organization's templates."""
+    if request.method == "GET":
+        templates = org_scoped(Template, request.org).only("pk", "name")[:NEW_PAGE_TEMPLATES]
+        return render(request, "envelopes/envelope_new.html", {"templates": templates})
     envelope = envelope_create(org=request.org, actor=request.user)
     return redirect("envelope_compose", envelope_id=envelope.pk)
 
@@ -127,7 +135,7 @@ def envelope_settings(request, envelope_id: int):
     if form.errors:
         if not request.htmx:
             return render(request, "envelopes/compose.html", compose_context(envelope, settings_form=form), status=400)
-        return _section(request, envelope, "settings", status=400, settings_form=form)
+        return _section(request, envelope, "settings", status=FORM_INVALID, settings_form=form)
     if not request.htmx:
         messages.success(request, "Saved.")
         return redirect("envelope_compose", envelope_id=envelope.pk)
@@ -205,7 +213,7 @@ def participant_new(request, envelope_id: int):
     if form.errors:
         if not request.htmx:
             return render(request, "envelopes/compose.html", compose_context(envelope, add_form=form), status=400)
-        return _section(request, envelope, "participants", status=400, add_form=form)
+        return _section(request, envelope, "participants", status=FORM_INVALID, add_form=form)
     return _section_or_page(request, envelope, "participants")
 
 
@@ -259,8 +267,12 @@ def participant_row(request, participant_id: int):
         if not request.htmx:
             messages.error(request, "The participant was not saved; open Edit again to see why.")
             return redirect("envelope_compose", envelope_id=envelope.pk)
-        return render(request, "envelopes/compose.html#participant-form", context, status=400)
-    return _section_or_page(request, envelope, "participants")
+        return render(request, "envelopes/compose.html#participant-form", context, status=FORM_INVALID)
+    if request.htmx:
+        # The edit form stands in for one row; the saved answer is the whole section, so it must
+        # replace the section, not be nested inside the row.
+        return reswap(retarget(_section(request, envelope, "participants"), "#participants"), "outerHTML")
+    return redirect("envelope_compose", envelope_id=envelope.pk)
 
 
 def _save_participant(participant: Participant, actor, data: dict, placement: PlacementForm) -> None:

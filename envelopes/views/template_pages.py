@@ -13,9 +13,10 @@ from envelopes.composing.templating import (
     envelope_from_template,
     template_role_add,
     template_role_remove,
+    template_role_rename,
     template_update,
 )
-from envelopes.forms import TemplateForm, TemplateRoleForm
+from envelopes.forms import TemplateForm, TemplateRoleForm, TemplateRoleNameForm
 from envelopes.models import Template, TemplateDocument, TemplateRole
 from portal.kernel.roles import role_required
 from portal.kernel.tenancy import org_get_or_404, org_scoped
@@ -33,8 +34,8 @@ def _edit_context(template: Template, **extra) -> dict:
     return {
         "template": template,
         "form": TemplateForm(instance=template),
-        "role_form": TemplateRoleForm(),
-        "roles": list(template.roles.all()),
+        "role_form": TemplateRoleForm(provider_id=template.provider),
+        "roles": list(template.roles.prefetch_related("fields__document")),
         "documents": list(template.documents.all()),
         **extra,
     }
@@ -58,7 +59,7 @@ def template_edit(request, template_id: int):
 @require_POST
 def template_role_new(request, template_id: int):
     template = org_get_or_404(Template, request.org, pk=template_id)
-    form = TemplateRoleForm(request.POST)
+    form = TemplateRoleForm(request.POST, provider_id=template.provider)
     if form.is_valid():
         try:
             template_role_add(template=template, **form.cleaned_data)
@@ -67,6 +68,23 @@ def template_role_new(request, template_id: int):
         else:
             return redirect("template_edit", template_id=template.pk)
     return render(request, "envelopes/template_edit.html", _edit_context(template, role_form=form), status=400)
+
+
+@role_required("send")
+@require_POST
+def template_role_rename_view(request, role_id: int):
+    role = org_get_or_404(TemplateRole, request.org, pk=role_id)
+    form = TemplateRoleNameForm(request.POST)
+    if form.is_valid():
+        try:
+            template_role_rename(role=role, label=form.cleaned_data["label"])
+        except ValidationError as exc:
+            form.add_error("label", exc.messages)
+        else:
+            messages.success(request, f"The role is now called “{role.label}”.")
+            return redirect("template_edit", template_id=role.template_id)
+    context = _edit_context(role.template, rename_role=role.pk, rename_form=form)
+    return render(request, "envelopes/template_edit.html", context, status=400)
 
 
 @role_required("send")

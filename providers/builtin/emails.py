@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import logging
 
+from django.conf import settings
 from django.core.mail import send_mail
 from django.template.loader import render_to_string
+from django.urls import reverse
 
 from providers.builtin.links import download_url, signing_url
 from providers.builtin.models import Signer, SigningRequest
@@ -39,6 +41,7 @@ def declined_notify(request: SigningRequest, decliner: Signer) -> None:
 
 def completed_notify(request: SigningRequest) -> None:
     """The download link for the sealed PDF, to the sender and every participant."""
-    context = {"request": request, "link": download_url(request)}
+    verify_link = settings.SITE_URL + reverse("verify_pdf")
+    context = {"request": request, "link": download_url(request), "verify_link": verify_link}
     for address in {request.notify_email, *request.signers.values_list("email", flat=True)} - {""}:
         _send("completed", address, context)

@@ -1,5 +1,6 @@
-// Compose page: drag PDF files onto the drop zone to upload them. Works with htmx's swaps
-// because the listeners are delegated from the document.
+// Compose page: PDF files dropped on the drop zone become the chosen files, as if picked in the
+// file dialog; the Upload button sends them, so "Add as" can still be changed after choosing.
+// Works with htmx's swaps because the listeners are delegated from the document.
 (function () {
   "use strict";
 
@@ -22,15 +23,8 @@
     if (!form) return;
     event.preventDefault();
     form.classList.remove("is-dragging");
-    var input = form.querySelector("input[type=file]");
-    input.files = event.dataTransfer.files;
-    form.requestSubmit();
-  });
-  // Choosing files uploads them straight away.
-  document.addEventListener("change", function (event) {
-    if (event.target.matches("form[data-dropzone] input[type=file]") && event.target.files.length) {
-      event.target.form.requestSubmit();
-    }
+    form.querySelector("input[type=file]").files = event.dataTransfer.files;
+    form.querySelector("button[type=submit]").focus();
   });
 })();
 

@@ -26,15 +26,16 @@
   document.addEventListener("htmx:sendError", function () {
     showToast("Paraph could not be reached. Check your connection and try again.", "error");
   });
+  // Form errors answer 422 and are swapped in place (base.html); other failures leave the page as it
+  // is and say so.
+  var FAILED = {
+    403: "Your role in this organization does not allow that.",
+    404: "That is no longer there; reload the page to see what changed.",
+  };
   document.addEventListener("htmx:responseError", function (event) {
-    if (event.detail.xhr.status >= 500) showToast("Something went wrong on our side; nothing was changed.", "error");
-  });
-  // A 400 from a form partial carries the error to show; let htmx swap it in.
-  document.addEventListener("htmx:beforeSwap", function (event) {
-    if (event.detail.xhr.status === 400) {
-      event.detail.shouldSwap = true;
-      event.detail.isError = false;
-    }
+    var status = event.detail.xhr.status;
+    if (status >= 500) showToast("Something went wrong on our side; nothing was changed.", "error");
+    else showToast(FAILED[status] || "That did not work; reload the page and try again.", "error");
   });
 
   // Polled elements (data-poll) skip their refresh while the tab is hidden, and while someone is

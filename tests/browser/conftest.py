@@ -67,4 +67,35 @@ def compose_start(page, title: str, pdf, send_with: str | None = None) -> None:
     page.get_by_role("button", name="Save settings").click()
     expect(page.locator("#settings").get_by_text("Saved")).to_be_visible()
     page.locator("#upload-files").set_input_files(str(pdf))
+    page.get_by_role("button", name="Upload", exact=True).click()
     expect(page.locator("#documents").get_by_text(pdf.name)).to_be_visible()
+
+
+def sign_in(page, live_server, membership) -> None:
+    """Signs `membership`'s user in through the login page and waits for the portal."""
+    from playwright.sync_api import expect
+
+    from tests.conftest import PASSWORD
+
+    page.goto(live_server.url + "/accounts/login/")
+    page.get_by_label("Email").fill(membership.user.email)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign In").click()
+    expect(page.get_by_role("navigation", name="Main")).to_be_visible()
+
+
+def expect_whole_portal_page(page) -> None:
+    """The page is still a styled portal page: top bar and main navigation are there, and the
+    portal's stylesheet applies (an unstyled fragment pasted over the page fails this)."""
+    from playwright.sync_api import expect
+
+    expect(page.locator("header.topbar")).to_be_visible()
+    expect(page.get_by_role("navigation", name="Main")).to_be_visible()
+    expect(page.locator("link[rel=stylesheet][href*='portal']")).to_have_count(1)
+
+
+def click_and_wait_for_answer(page, button) -> None:
+    """Clicks a submit button and waits for the server's answer to that POST, so that a repeated
+    submission is not mistaken for the one before it."""
+    with page.expect_response(lambda response: response.request.method == "POST"):
+        button.click()

@@ -36,6 +36,7 @@ def test_compose_save_and_reopen(live_server, page, console_errors, make_member,
     expect(page.locator("#settings").get_by_text("Saved")).to_be_visible()
 
     page.locator("#upload-files").set_input_files([str(first), str(second)])
+    page.get_by_role("button", name="Upload", exact=True).click()
     documents = page.locator("#documents")
     expect(documents.get_by_text("agreement.pdf")).to_be_visible()
     expect(documents.get_by_text("appendix.pdf")).to_be_visible()

@@ -7,7 +7,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from envelopes.composing.participants import participant_add
-from envelopes.models import Envelope, EnvelopeStatus, Participant
+from envelopes.models import Envelope, EnvelopeStatus, Participant, Template
 from envelopes.services import envelope_create
 from portal.models import Role
 from tests.envelopes.journeys import envelope_through
@@ -26,6 +26,28 @@ def sender_client(member_client, fake_providers):
 def draft(sender_client):
     _, membership = sender_client
     return envelope_create(org=membership.org, actor=membership.user, title="Lease", provider="memory")
+
+
+def test_opening_the_new_envelope_address_offers_to_start_and_creates_nothing(sender_client, make_org):
+    client, membership = sender_client
+    Template.objects.create(org=membership.org, name="Standard lease")
+    Template.objects.create(org=make_org(), name="Someone else's template")
+    response = client.get(reverse("envelope_new"))
+    page = response.content.decode()
+    assert response.status_code == 200 and "Start composing" in page
+    assert "Standard lease" in page and "Someone else" not in page
+    assert not Envelope.objects.exists()
+
+
+def test_viewers_cannot_open_the_new_envelope_page(member_client):
+    client, _ = member_client(role=Role.VIEWER)
+    assert client.get(reverse("envelope_new")).status_code == 403
+
+
+def test_signers_page_is_headed_by_the_organization_like_other_top_level_pages(sender_client):
+    client, membership = sender_client
+    page = client.get(reverse("signer_tracking")).content.decode()
+    assert f'<p class="eyebrow">{membership.org.name}</p>' in page
 
 
 def test_new_envelope_opens_the_compose_page(sender_client):
@@ -70,7 +92,7 @@ def test_adding_a_participant_with_a_bad_phone_shows_the_error_beside_the_field(
     }
     response = client.post(reverse("participant_new", args=[draft.pk]), data, headers=HTMX)
     html = response.content.decode()
-    assert response.status_code == 400
+    assert response.status_code == 422
     assert 'id="id_new-phone"' in html and "is not a valid phone number" in html
     assert html.index('id="id_new-phone"') < html.index("is not a valid phone number")
     assert not Participant.objects.exists()
@@ -127,9 +149,12 @@ def test_editing_a_participant_inline_sets_their_signature_placement(sender_clie
         }.items()
     }
     refused = client.post(reverse("participant_row", args=[anna.pk]), data, headers=HTMX)
-    assert refused.status_code == 400 and "has 3 page(s)" in refused.content.decode()
+    assert refused.status_code == 422 and "has 3 page(s)" in refused.content.decode()
     data[prefix + "page"] = 2
-    client.post(reverse("participant_row", args=[anna.pk]), data, headers=HTMX)
+    saved = client.post(reverse("participant_row", args=[anna.pk]), data, headers=HTMX)
+    # The answer is the whole Participants section: it replaces that section, not Anna's row.
+    assert (saved["HX-Retarget"], saved["HX-Reswap"]) == ("#participants", "outerHTML")
+    assert saved.content.decode().count('id="participants"') == 1
     anna.refresh_from_db()
     assert (anna.name, anna.auth_sign) == ("Anna A", "email_otp")
     assert (anna.fields.get().page, anna.fields.get().x) == (2, 10)

@@ -247,18 +247,19 @@ def test_duplicate_copies_documents_people_and_fields(draft):
 
 
 def test_template_round_trip_turns_people_into_roles_and_back(draft, sender):
-    add(draft, "Customer", "c@example.com", role=ParticipantRole.SIGNER)
-    add(draft, "Manager", "m@example.com", role=ParticipantRole.APPROVER)
+    add(draft, "Anna Andersson", "c@example.com", role=ParticipantRole.SIGNER)
+    add(draft, "Bo Berg", "m@example.com", role=ParticipantRole.APPROVER)
     template = template_from_envelope(envelope=draft, actor=sender.user, name="Lease template")
-    assert [r.label for r in template.roles.all()] == ["Customer", "Manager"]
+    # The people are not kept: roles are named after what they do, to be renamed on the template.
+    assert [r.label for r in template.roles.all()] == ["Signer 1", "Approver 1"]
     envelope = envelope_from_template(template=template, actor=sender.user)
     people = list(envelope.participants.all())
     assert [(p.name, p.email, p.role) for p in people] == [
-        ("Customer", "", ParticipantRole.SIGNER),
-        ("Manager", "", ParticipantRole.APPROVER),
+        ("Signer 1", "", ParticipantRole.SIGNER),
+        ("Approver 1", "", ParticipantRole.APPROVER),
     ]
     assert envelope.documents.count() == 1
-    assert "Customer needs an e-mail address." in send_problems(envelope)
+    assert "Signer 1 needs an e-mail address." in send_problems(envelope)
 
 
 def test_every_change_is_in_the_audit_trail(draft):

@@ -37,7 +37,7 @@ def test_last_owner_cannot_be_demoted_and_the_row_says_why(member_client):
     response = client.post(
         reverse("member_role", args=[owner.pk]), {"role": Role.ADMIN}, headers={"HX-Request": "true"}
     )
-    assert response.status_code == 400
+    assert response.status_code == 422
     assert "at least one owner" in response.content.decode()
     owner.refresh_from_db()
     assert owner.role == Role.OWNER
@@ -84,7 +84,7 @@ def test_unknown_role_is_refused(member_client, make_member):
     response = client.post(
         reverse("member_role", args=[colleague.pk]), {"role": "emperor"}, headers={"HX-Request": "true"}
     )
-    assert response.status_code == 400 and "Choose one of the listed roles." in response.content.decode()
+    assert response.status_code == 422 and "Choose one of the listed roles." in response.content.decode()
 
 
 def test_invitation_is_emailed_with_a_working_link(member_client):

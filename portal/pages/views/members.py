@@ -10,7 +10,7 @@ from django.views.decorators.http import require_POST
 from portal.kernel.roles import role_required
 from portal.kernel.tenancy import org_get_or_404
 from portal.models import Invitation, Membership, Role
-from portal.pages.feedback import report_outcome
+from portal.pages.feedback import FORM_INVALID, report_outcome
 from portal.pages.forms import InvitationForm, MemberRoleForm
 from portal.pages.views.organization import settings_context
 from portal.services import (
@@ -49,7 +49,7 @@ def member_role(request, membership_id: int):
             membership.refresh_from_db()
     if request.htmx:
         context = {"member": membership, "role_choices": Role.choices, "row_error": error, "row_saved": not error}
-        return render(request, "portal/settings.html#member-row", context, status=400 if error else 200)
+        return render(request, "portal/settings.html#member-row", context, status=FORM_INVALID if error else 200)
     if error:
         messages.error(request, error)
     else:
