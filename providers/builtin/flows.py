@@ -20,6 +20,7 @@ from django.core.files.base import ContentFile
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
+from django.utils.formats import date_format
 from pypdf import PdfReader
 
 from providers.base import ParticipantSpec, RemindResult, RemoteEvent, SendRequest
@@ -171,10 +172,19 @@ def signer_problem(signer: Signer) -> str | None:
     if request.status == RequestStatus.DECLINED:
         return "This envelope is no longer available: someone declined to sign it."
     if request.status == RequestStatus.EXPIRED or (request.expires_at and request.expires_at <= timezone.now()):
-        return "This link has expired. Ask the sender to send the envelope again."
+        # Checked here, at the moment of every request, not left to the expiry sweep that runs
+        # every quarter of an hour: a link must not accept a signature after the deadline.
+        return expired_message(request)
     if signer.status == SignerStatus.WAITING:
         return "It is not your turn yet. You will get an e-mail when it is."
     return None
+
+
+def expired_message(request: SigningRequest) -> str:
+    if request.expires_at is None:
+        return "This envelope expired; it can no longer be signed. Ask the sender to send it again."
+    when = date_format(timezone.localtime(request.expires_at), "j F Y, H:i")
+    return f"This envelope expired on {when}; it can no longer be signed. Ask the sender to send it again."
 
 
 def needs_code(signer: Signer, *, verified: bool, to_sign: bool = False) -> bool:

@@ -199,7 +199,9 @@ def page_image(request, token: str, document_ref: str, page: int):
 @require_GET
 def attachment(request, token: str, document_ref: str):
     signer, closed = _signer_or_page(request, token)
-    if closed or flows.needs_code(signer, verified=_verified(request, signer)):
+    if closed:
+        return closed  # opened in a tab of its own, so it says why (voided, expired) like the page
+    if flows.needs_code(signer, verified=_verified(request, signer)):
         raise Http404("Not available.")
     document = signer.request.documents.filter(ref=document_ref, kind="attachment").first()
     if document is None:
