@@ -212,6 +212,12 @@ class Provider:
     # How an account is connected: "oauth2", or None when the provider needs no account.
     connect: ClassVar[str | None] = None
     summary: ClassVar[str] = ""  # one line for the connection screen
+    # What the participants hear from the provider when an envelope is voided; the void form shows
+    # it, so the sender knows whether to tell them the reason themselves.
+    void_notice: ClassVar[str] = (
+        "The provider closes the participants' signing links. It is not given your reason and Paraph "
+        "does not e-mail the participants; tell them yourself if they should know why."
+    )
 
     def __init__(self, connection=None):
         self.connection = connection

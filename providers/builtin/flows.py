@@ -168,6 +168,8 @@ def signer_problem(signer: Signer) -> str | None:
     """Why this signer's link shows no documents right now, or None."""
     request = signer.request
     if request.status == RequestStatus.VOIDED:
+        if request.void_reason:
+            return f"This envelope is no longer available. The sender cancelled it: “{request.void_reason}”"
         return "This envelope is no longer available. The sender cancelled it."
     if request.status == RequestStatus.DECLINED:
         return "This envelope is no longer available: someone declined to sign it."
@@ -393,12 +395,19 @@ def signer_decline(signer: Signer, *, reason: str, ip: str | None, user_agent: s
 
 
 @transaction.atomic
-def request_void(request: SigningRequest) -> None:
-    """Every link stops working: each one now shows "This envelope is no longer available"."""
+def request_void(request: SigningRequest, *, reason: str = "") -> None:
+    """Every link stops working and shows "no longer available" with the reason; everyone already
+    invited is e-mailed, once: voiding again (a second click, a retried call) changes nothing."""
     request = _lock(request)
     if request.status in (RequestStatus.COMPLETED,):
         raise SigningRefused("This envelope is already complete.")
-    SigningRequest.objects.filter(pk=request.pk).update(status=RequestStatus.VOIDED)
+    reason = (reason or "").strip()[:500]
+    voided = SigningRequest.objects.filter(pk=request.pk, status=RequestStatus.SENT).update(
+        status=RequestStatus.VOIDED, void_reason=reason
+    )
+    if voided:
+        request.status, request.void_reason = RequestStatus.VOIDED, reason
+        transaction.on_commit(lambda: emails.voided_notify(request), robust=True)
 
 
 def request_remind(request: SigningRequest, refs: list[str]) -> RemindResult:

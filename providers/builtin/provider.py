@@ -25,6 +25,10 @@ class BuiltinProvider(Provider):
     id = "builtin"
     name = "Paraph signing"
     poll_interval = None  # it reports every change as it happens
+    void_notice = (
+        "Everyone already invited gets an e-mail that the envelope was voided, with this reason, and their "
+        "signing link shows it."
+    )
     capabilities = frozenset(
         {
             Capability.SEQUENTIAL_ORDER,
@@ -74,7 +78,7 @@ class BuiltinProvider(Provider):
 
     def void(self, remote_id: str, reason: str) -> None:
         try:
-            flows.request_void(self._request(remote_id))
+            flows.request_void(self._request(remote_id), reason=reason)
         except flows.SigningRefused as exc:
             raise ProviderError(exc.messages[0], permanent=True) from None
 

@@ -43,6 +43,7 @@ class FormifyProvider(Provider):
     name = "Formify"
     connect = "oauth2"
     summary = "E-mail, SMS or WhatsApp invitations; drawn, BankID, ID-scan or face-liveness signatures."
+    void_notice = "Formify revokes the document and its signing links stop working; Formify is not given your reason."
     max_documents = documents.MAX_FILES
     # Webhooks report changes; polling every half hour repairs a missed or late one.
     poll_interval = 30 * 60
