@@ -260,6 +260,9 @@ class Document(models.Model):
     name = models.CharField(max_length=200)
     file = models.FileField(upload_to=_document_file_path, max_length=300)
     sha256 = models.CharField(max_length=64)
+    # The file as uploaded, when active content (scripts, launch actions, embedded files) was removed
+    # before storing; `sha256` is always the stored file's.
+    original_sha256 = models.CharField(max_length=64, blank=True)
     size = models.PositiveBigIntegerField()
     page_count = models.PositiveIntegerField()
     position = models.PositiveSmallIntegerField(default=0)
