@@ -58,6 +58,7 @@ bench: $(STAMP)
 	$(PY) bench/seal.py
 	$(PY) bench/pages.py
 	$(PY) bench/webhooks.py
+	$(PY) bench/uploads.py
 	$(PY) bench/sweeps
 
 clean:
