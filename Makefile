@@ -6,7 +6,13 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 PORT ?= 8000
 
-.PHONY: run test lint install clean bench
+# Browser tests drive Debian's Chromium (Playwright's own browser download is not used).
+CHROMIUM ?= /usr/bin/chromium
+export CHROMIUM
+IS_ROOT ?= $(shell [ "$$(id -u)" = 0 ] && echo 1)
+APT_GET ?= apt-get
+
+.PHONY: run test lint install clean bench chromium
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -25,8 +31,22 @@ run: $(STAMP)
 	@if [ "$${DEBUG:-1}" != "0" ]; then $(PY) manage.py demo_setup; fi
 	$(PY) manage.py serve --port $(PORT)
 
-test: $(STAMP)
+# The whole suite, browser tests included: a newcomer's run tests what CI tests.
+test: $(STAMP) chromium
 	$(PY) -m pytest $(PYTEST_ARGS)
+
+# Root installs Chromium from the distribution's packages; anyone else is told the one command.
+chromium:
+	@if [ ! -x "$(CHROMIUM)" ]; then \
+	  if [ "$(IS_ROOT)" != 1 ]; then \
+	    echo "The browser tests need Chromium at $(CHROMIUM). Install it, then run make test again:" >&2; \
+	    echo "  sudo apt-get install -y chromium" >&2; \
+	    exit 1; \
+	  fi; \
+	  echo "--- installing chromium for the browser tests"; \
+	  $(APT_GET) update -qq && DEBIAN_FRONTEND=noninteractive $(APT_GET) install -y -qq chromium; \
+	  if [ ! -x "$(CHROMIUM)" ]; then echo "Chromium is still missing at $(CHROMIUM)." >&2; exit 1; fi; \
+	fi
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .
@@ -39,6 +59,7 @@ bench: $(STAMP)
 	$(PY) bench/seal.py
 	$(PY) bench/pages.py
 	$(PY) bench/webhooks.py
+	$(PY) bench/uploads.py
 	$(PY) bench/sweeps
 
 clean:

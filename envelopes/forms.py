@@ -179,9 +179,13 @@ class PlacementForm(forms.Form):
 
 
 class VoidForm(forms.Form):
-    reason = forms.CharField(
-        label="Reason for voiding", max_length=500, help_text="Participants are told the envelope was voided and why."
-    )
+    reason = forms.CharField(label="Reason for voiding", max_length=500)
+
+    def __init__(self, *args, provider_id: str = "", **kwargs):
+        super().__init__(*args, **kwargs)
+        # Who tells the participants, and what, is the provider's doing: its own sentence says it.
+        if provider_exists(provider_id):
+            self.fields["reason"].help_text = provider_class(provider_id).void_notice
 
 
 class TemplateNameForm(forms.Form):

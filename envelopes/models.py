@@ -281,6 +281,9 @@ class Document(models.Model):
     name = models.CharField(max_length=200)
     file = models.FileField(upload_to=_document_file_path, max_length=300)
     sha256 = models.CharField(max_length=64)
+    # The file as uploaded, when active content (scripts, launch actions, embedded files) was removed
+    # before storing; `sha256` is always the stored file's.
+    original_sha256 = models.CharField(max_length=64, blank=True)
     size = models.PositiveBigIntegerField()
     page_count = models.PositiveIntegerField()
     position = models.PositiveSmallIntegerField(default=0)
@@ -386,6 +389,11 @@ EVENT_LABELS = {
     "document.reordered": "Documents reordered",
     "participant.added": "Participant added",
     "participant.removed": "Participant removed",
+    "participant.edited": "Participant edited",
+    "participant.reordered": "Participants reordered",
+    "participant.placement_changed": "Signature placement changed",
+    "envelope.settings_changed": "Settings changed",
+    "envelope.signing_order_changed": "Signing order changed",
     "participant.invited": "Invited",
     "participant.opened": "Opened the documents",
     "participant.signed": "Signed",

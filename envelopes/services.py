@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from envelopes.composing.documents import document_copy
 from envelopes.composing.participants import require_draft
-from envelopes.lifecycle.audit import event_append
+from envelopes.lifecycle.audit import changes, event_append
 from envelopes.lifecycle.counts import counts_created, counts_deleted
 from envelopes.lifecycle.states import TERMINAL, envelope_transition
 from envelopes.models import (
@@ -95,9 +95,14 @@ def envelope_update(*, envelope: Envelope, actor=None, **fields) -> Envelope:
         errors["reminder_every_days"] = "Reminders can repeat at most once a day."
     if errors:
         raise ValidationError(errors)
+    before = {name: getattr(envelope, name) for name in fields}
     for name, value in fields.items():
         setattr(envelope, name, value)
-    envelope.save(update_fields=[*fields, "updated_at"])
+    with transaction.atomic():
+        envelope.save(update_fields=[*fields, "updated_at"])
+        edited = changes(before, fields)
+        if edited:  # saving the form unchanged is not an event
+            event_append(envelope=envelope, kind="envelope.settings_changed", actor=actor, data=edited)
     return envelope
 
 

@@ -182,6 +182,9 @@ ACCOUNT_RATE_LIMITS = {
     "reset_password": "20/m/ip,5/m/key",
     "reset_password_from_key": "20/m/ip",
     "change_password": "5/m/user",
+    # Not allauth's: PDFs checked on the public /verify/ page, per IP address, through the same
+    # rate limiter (each check parses a PDF of up to MAX_DOCUMENT_MB).
+    "verify_pdf": env_str("VERIFY_RATE_LIMIT", "10/m/ip,100/h/ip"),
 }
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = "Paraph"
@@ -296,6 +299,11 @@ LOGGING = {
 # --- Paraph -----------------------------------------------------------------
 INVITATION_VALID_DAYS = env_int("INVITATION_VALID_DAYS", 7)
 MAX_DOCUMENT_MB = env_int("MAX_DOCUMENT_MB", 50)
+# More pages than this are refused at upload, before anything reads them all.
+MAX_DOCUMENT_PAGES = env_int("MAX_DOCUMENT_PAGES", 500)
+# Memory one page preview may use (it is drawn in a process of its own); beyond it the page is
+# shown as "too complex to show".
+PREVIEW_MEMORY_MB = env_int("PREVIEW_MEMORY_MB", 192)
 # Built-in signing: the certificate that seals completed PDFs (PKCS#12). Unset: one is made on
 # first use and kept encrypted in the database.
 SIGNING_CERT_FILE = env_str("SIGNING_CERT_FILE")

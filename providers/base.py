@@ -269,6 +269,12 @@ class Provider:
     # True when the provider's events are facts to apply as they are (built-in signing); False
     # when they are hints and the envelope is re-read from the provider before anything changes.
     events_are_facts: ClassVar[bool] = False
+    # What the participants hear from the provider when an envelope is voided; the void form shows
+    # it, so the sender knows whether to tell them the reason themselves.
+    void_notice: ClassVar[str] = (
+        "The provider closes the participants' signing links. It is not given your reason and Paraph "
+        "does not e-mail the participants; tell them yourself if they should know why."
+    )
 
     def __init__(self, connection=None):
         self.connection = connection

@@ -4,10 +4,12 @@ so that a file and its row exist together or not at all, and drawing its pages f
 from __future__ import annotations
 
 import hashlib
+import io
 import os
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
+import pikepdf
 from django.conf import settings
 from django.core.exceptions import SuspiciousFileOperation, ValidationError
 from django.core.files import File
@@ -18,6 +20,7 @@ from django.db.models.fields.files import FieldFile
 from django.utils.text import get_valid_filename
 from pypdf import PdfReader
 
+from envelopes.composing.active_content import pdf_strip_active
 from envelopes.lifecycle.audit import event_append
 from envelopes.models import Document, DocumentKind, Envelope, EnvelopeStatus, Template, TemplateDocument
 
@@ -30,15 +33,20 @@ ENVELOPE_SENT = "This envelope has been sent and can no longer be changed."
 
 @dataclass(frozen=True)
 class PdfFacts:
-    sha256: str
+    sha256: str  # of the file as it will be stored
     size: int
     page_count: int
+    # When active content was taken out: the upload's own SHA-256, what was removed, and the
+    # cleaned file to store instead of the upload.
+    original_sha256: str = ""
+    removed: tuple[str, ...] = ()
+    cleaned: bytes | None = None
 
 
 def pdf_inspect(upload: File) -> PdfFacts:
-    """Checks that `upload` is a PDF that can be sent for signing. Returns its PdfFacts; raises
-    ValidationError with a sentence naming the file when it is empty, too large, not a PDF,
-    damaged, password-protected or has no pages."""
+    """Checks that `upload` is a PDF that can be sent for signing and takes out its active content.
+    Returns its PdfFacts; raises ValidationError with a sentence naming the file when it is empty,
+    too large, not a PDF, damaged, password-protected, has no pages or too many."""
     name = os.path.basename(upload.name or "") or "The file"
     limit_mb = settings.MAX_DOCUMENT_MB
     # The size is known without reading: refuse what is too large before touching its content.
@@ -57,14 +65,52 @@ def pdf_inspect(upload: File) -> PdfFacts:
     digest = hashlib.sha256()
     for chunk in upload.chunks(HASH_CHUNK_BYTES):
         digest.update(chunk)
-    page_count = _pdf_page_count(upload, name)
-    if page_count == 0:
-        raise ValidationError(f"“{name}” has no pages. Upload a PDF with at least one page.", code="no_pages")
+    facts = PdfFacts(sha256=digest.hexdigest(), size=upload.size, page_count=0)
+    # qpdf (C++) reads the file's structure first: a password or too many pages is refused before
+    # any Python code walks the pages.
+    with _opened(upload, name) as pdf:
+        _check_page_limit(_declared_pages(pdf), name)
+        _check_page_limit(len(pdf.pages), name)
+        page_count = _pdf_page_count(upload, name)
+        if page_count == 0:
+            raise ValidationError(f"“{name}” has no pages. Upload a PDF with at least one page.", code="no_pages")
+        facts = _without_active_content(pdf, replace(facts, page_count=page_count))
     upload.seek(0)
-    return PdfFacts(sha256=digest.hexdigest(), size=upload.size, page_count=page_count)
+    return facts
+
+
+def _damaged(name: str) -> ValidationError:
+    return ValidationError(
+        f"“{name}” is damaged and cannot be read as a PDF. Open it in a PDF reader, save a new copy and upload that.",
+        code="damaged",
+    )
+
+
+def _encrypted(name: str) -> ValidationError:
+    return ValidationError(
+        f"“{name}” is protected with a password. Remove the password, save the PDF and upload it again.",
+        code="encrypted",
+    )
+
+
+def _opened(upload: File, name: str) -> pikepdf.Pdf:
+    """The upload opened with qpdf (from its temporary file when it has one: quicker than a stream)."""
+    upload.seek(0)
+    source = upload.temporary_file_path() if hasattr(upload, "temporary_file_path") else upload
+    try:
+        pdf = pikepdf.open(source)
+    except pikepdf.PasswordError:
+        raise _encrypted(name) from None
+    except Exception as exc:
+        raise _damaged(name) from exc
+    if pdf.is_encrypted:  # opened with an empty password, but still not a file to sign
+        pdf.close()
+        raise _encrypted(name)
+    return pdf
 
 
 def _pdf_page_count(upload: File, name: str) -> int:
+    """pypdf walks the pages as well: a file it cannot read would fail later, when it is sealed."""
     upload.seek(0)
     try:
         reader = PdfReader(upload)
@@ -72,17 +118,45 @@ def _pdf_page_count(upload: File, name: str) -> int:
         page_count = None if encrypted else len(reader.pages)
     except Exception as exc:
         # A damaged file makes pypdf fail in many ways besides PdfReadError; every one means "cannot be read".
-        raise ValidationError(
-            f"“{name}” is damaged and cannot be read as a PDF. Open it in a PDF reader, save a new copy "
-            "and upload that.",
-            code="damaged",
-        ) from exc
+        raise _damaged(name) from exc
     if encrypted:
-        raise ValidationError(
-            f"“{name}” is protected with a password. Remove the password, save the PDF and upload it again.",
-            code="encrypted",
-        )
+        raise _encrypted(name)
     return page_count
+
+
+def _declared_pages(pdf: pikepdf.Pdf) -> int:
+    try:
+        return int(pdf.Root.Pages.Count)
+    except (AttributeError, TypeError, ValueError, pikepdf.PdfError):
+        return 0  # no usable count: the real one is checked next
+
+
+def _check_page_limit(pages: int, name: str) -> None:
+    limit = settings.MAX_DOCUMENT_PAGES
+    if pages > limit:
+        raise ValidationError(
+            f"“{name}” has {pages:,} pages; a document can have at most {limit:,}. Split it into smaller files.",
+            code="too_many_pages",
+        )
+
+
+def _without_active_content(pdf: pikepdf.Pdf, facts: PdfFacts) -> PdfFacts:
+    """The facts of the file to store: the upload itself when it has no active content, else a copy
+    without it (recording the upload's SHA-256 as the original's)."""
+    removed = pdf_strip_active(pdf)
+    if not removed:
+        return facts
+    buffer = io.BytesIO()
+    pdf.save(buffer)
+    cleaned = buffer.getvalue()
+    return replace(
+        facts,
+        sha256=hashlib.sha256(cleaned).hexdigest(),
+        size=len(cleaned),
+        original_sha256=facts.sha256,
+        removed=tuple(removed),
+        cleaned=cleaned,
+    )
 
 
 def safe_document_name(filename: str) -> str:
@@ -108,16 +182,14 @@ def document_add(*, envelope: Envelope, upload: File, kind: str = DocumentKind.S
     _check_draft(envelope.status)
     document = Document(envelope=envelope, kind=_document_kind(kind))
 
-    def record() -> None:
+    def record(facts: PdfFacts) -> None:
         _check_draft(_locked(Envelope, envelope.pk).status)
         document.position = _next_position(envelope.documents.all())
         document.save()
-        event_append(
-            envelope=envelope,
-            kind="document.added",
-            actor=actor,
-            data={"name": document.name, "sha256": document.sha256, "pages": document.page_count},
-        )
+        data = {"name": document.name, "sha256": document.sha256, "pages": document.page_count}
+        if facts.removed:  # the evidence names both files: the one uploaded and the one signed
+            data |= {"original_sha256": facts.original_sha256, "removed": list(facts.removed)}
+        event_append(envelope=envelope, kind="document.added", actor=actor, data=data)
 
     _store(document, upload, record)
     return document
@@ -189,7 +261,7 @@ def template_document_add(*, template: Template, upload: File, kind: str = Docum
     ValidationError when the file is not a usable PDF."""
     document = TemplateDocument(template=template, kind=_document_kind(kind))
 
-    def record() -> None:
+    def record(facts: PdfFacts) -> None:
         _locked(Template, template.pk)
         document.position = _next_position(template.documents.all())
         document.save()
@@ -217,22 +289,26 @@ def document_copy(source: Document | TemplateDocument, target: type[Document] | 
     """A copy of `source` (file included) as a `target` row belonging to `owner` (envelope= or
     template=): duplicating envelopes, saving and using templates all copy documents this way."""
     copy = target(**owner, **{name: getattr(source, name) for name in COPIED_FIELDS})
+    if hasattr(source, "original_sha256") and hasattr(copy, "original_sha256"):
+        copy.original_sha256 = source.original_sha256
     with source.file.open("rb") as original:
         copy.file.save(source.name, ContentFile(original.read()), save=True)
     return copy
 
 
-def _store(document: Document | TemplateDocument, upload: File, record: Callable[[], None]) -> None:
+def _store(document: Document | TemplateDocument, upload: File, record: Callable[[PdfFacts], None]) -> None:
     """Inspects `upload`, writes it through the document's storage, then runs `record` (which saves
     the row and what goes with it) in one transaction. When anything after the write fails, the
     written file is deleted again: a file and its row exist together or not at all."""
     facts = pdf_inspect(upload)
     document.name = safe_document_name(upload.name)
     document.sha256, document.size, document.page_count = facts.sha256, facts.size, facts.page_count
-    document.file.save(document.name, upload, save=False)
+    if hasattr(document, "original_sha256"):
+        document.original_sha256 = facts.original_sha256
+    document.file.save(document.name, ContentFile(facts.cleaned) if facts.cleaned else upload, save=False)
     try:
         with transaction.atomic():
-            record()
+            record(facts)
     except BaseException:
         document.file.delete(save=False)
         raise

@@ -8,7 +8,7 @@ from django.core.validators import validate_email
 from django.db import transaction
 from django.db.models import Max
 
-from envelopes.lifecycle.audit import event_append
+from envelopes.lifecycle.audit import changes, event_append
 from envelopes.models import (
     Delivery,
     Envelope,
@@ -121,6 +121,9 @@ def participant_update(*, participant: Participant, actor=None, **fields) -> Par
     for key, value in data.items():
         setattr(participant, key, value)
     participant.save(update_fields=list(data))
+    edited = changes(current, data)
+    if edited:  # saving the form unchanged is not an event
+        event_append(envelope=envelope, kind="participant.edited", actor=actor, participant=participant, data=edited)
     return participant
 
 
@@ -170,16 +173,32 @@ def participant_move(*, participant: Participant, offset: int, actor=None) -> No
     for position, person in enumerate(people):
         person.position = position
     Participant.objects.bulk_update(people, ["position", "order"])
+    event_append(
+        envelope=envelope,
+        kind="participant.reordered",
+        actor=actor,
+        participant=participant,
+        # Positions, not names: erasing personal data later leaves nothing behind here.
+        data={"from_position": index + 1, "to_position": target + 1},
+    )
 
 
 @transaction.atomic
 def envelope_set_signing_order(*, envelope: Envelope, sequential: bool, actor=None) -> None:
     """Parallel: everyone signs at once (order 1). Sequential: one after another, in list order."""
     require_draft(envelope)
+    was_sequential = envelope_is_sequential(envelope)
     people = list(envelope.participants.order_by("position", "id"))
     for index, person in enumerate(people):
         person.order = index + 1 if sequential else 1
     Participant.objects.bulk_update(people, ["order"])
+    if people and sequential != was_sequential:
+        event_append(
+            envelope=envelope,
+            kind="envelope.signing_order_changed",
+            actor=actor,
+            data={"signing_order": "one after another" if sequential else "everyone at once"},
+        )
 
 
 def signing_summary(participants: list[Participant]) -> str:
@@ -217,18 +236,33 @@ def signing_summary(participants: list[Participant]) -> str:
 
 
 @transaction.atomic
-def participant_place(*, participant: Participant, document=None, page: int = 1, x: float = 0, y: float = 0) -> None:
+def participant_place(
+    *, participant: Participant, document=None, page: int = 1, x: float = 0, y: float = 0, actor=None
+) -> None:
     """Sets where a signer signs: one box on `page` of `document`, or (document None) on a
-    signature page appended at the end."""
+    signature page appended at the end. A change is recorded in the audit trail."""
     require_draft(participant.envelope)
+    before = [_placement(box) for box in participant.fields.select_related("document")]
     SignatureField.objects.filter(participant=participant).delete()
-    if document is None:
-        return
-    if document.envelope_id != participant.envelope_id:
-        raise ValidationError("That document belongs to another envelope.")
-    if not 1 <= page <= document.page_count:
-        raise ValidationError({"page": f"{document.name} has {document.page_count} page(s)."})
-    SignatureField.objects.create(document=document, participant=participant, page=page, x=x, y=y)
+    if document is not None:
+        if document.envelope_id != participant.envelope_id:
+            raise ValidationError("That document belongs to another envelope.")
+        if not 1 <= page <= document.page_count:
+            raise ValidationError({"page": f"{document.name} has {document.page_count} page(s)."})
+        SignatureField.objects.create(document=document, participant=participant, page=page, x=x, y=y)
+    after = [_placement(box) for box in participant.fields.select_related("document")]
+    if before != after:
+        event_append(
+            envelope=participant.envelope,
+            kind="participant.placement_changed",
+            actor=actor,
+            participant=participant,
+            data={"from": before or "signature page", "to": after or "signature page"},
+        )
+
+
+def _placement(box: SignatureField) -> dict:
+    return {"document": box.document.name, "page": box.page, "x": round(box.x, 1), "y": round(box.y, 1)}
 
 
 def participant_change_contact(*, participant: Participant, actor, email: str = "", phone: str = "") -> Participant:

@@ -13,9 +13,10 @@ from django.core.files.base import ContentFile
 
 from envelopes.lifecycle.audit import event_append
 from envelopes.lifecycle.states import envelope_can_move, envelope_transition, participant_transition
-from envelopes.models import Envelope, EnvelopeStatus, EventSource, Participant, ParticipantStatus
+from envelopes.models import Envelope, EnvelopeEvent, EnvelopeStatus, EventSource, Participant, ParticipantStatus
 from envelopes.outgoing.sending import provider_for
 from providers.base import Capability, ProviderError, RemoteEvent, RemoteSnapshot
+from providers.signals import AuditHead
 
 log = logging.getLogger(__name__)
 
@@ -104,13 +105,15 @@ def _field_values_keep(envelope: Envelope, provider) -> None:
     envelope.remote_state = state
 
 
-def audit_head(*, provider: str, remote_id: str) -> str:
-    return (
-        Envelope.objects.filter(provider=provider, remote_id=remote_id)
-        .values_list("last_event_hash", flat=True)
-        .first()
-        or ""
-    )
+def audit_head(*, provider: str, remote_id: str) -> AuditHead | None:
+    """The newest event of the envelope's audit trail (answering `audit_head_requested`)."""
+    envelope = Envelope.objects.filter(provider=provider, remote_id=remote_id).only("pk", "last_event_hash").first()
+    if envelope is None or not envelope.last_event_hash:
+        return None
+    event = EnvelopeEvent.objects.filter(envelope=envelope, hash=envelope.last_event_hash).order_by("-id").first()
+    if event is None:
+        return None
+    return AuditHead(hash=event.hash, kind=event.kind, label=event.label, occurred_at=event.occurred_at)
 
 
 def snapshot_apply(envelope: Envelope, snapshot: RemoteSnapshot) -> int:

@@ -82,6 +82,24 @@ def event_append(
     return event
 
 
+def changes(before: dict, after: dict) -> dict:
+    """What differs between two snapshots of the same fields, as {field: {"from": old, "to": new}}
+    with values JSON can hold (dates as ISO-8601, objects by their text): the data of an edit event."""
+    return {
+        key: {"from": _plain(before.get(key)), "to": _plain(value)}
+        for key, value in after.items()
+        if before.get(key) != value
+    }
+
+
+def _plain(value):
+    if value is None or isinstance(value, bool | int | float | str):
+        return value
+    if isinstance(value, datetime):
+        return value.astimezone(UTC).isoformat(timespec="seconds")
+    return str(value)
+
+
 @dataclass(frozen=True)
 class ChainReport:
     ok: bool

@@ -223,7 +223,9 @@ def signing_order(request, envelope_id: int):
     envelope = _load(request, envelope_id)
     if redirect_response := _draft_or_detail(request, envelope):
         return redirect_response
-    envelope_set_signing_order(envelope=envelope, sequential=request.POST.get("mode") == "sequential")
+    envelope_set_signing_order(
+        envelope=envelope, sequential=request.POST.get("mode") == "sequential", actor=request.user
+    )
     return _section_or_page(request, envelope, "participants")
 
 
@@ -284,6 +286,7 @@ def _save_participant(participant: Participant, actor, data: dict, placement: Pl
         page=placement.cleaned_data.get("page") or 1,
         x=placement.cleaned_data.get("x") or 0,
         y=placement.cleaned_data.get("y") or 0,
+        actor=actor,
     )
 
 
@@ -292,7 +295,7 @@ def _save_participant(participant: Participant, actor, data: dict, placement: Pl
 def participant_reorder(request, participant_id: int):
     participant = org_get_or_404(Participant, request.org, pk=participant_id)
     offset = 1 if request.POST.get("direction") == "down" else -1
-    _try(request, lambda: participant_move(participant=participant, offset=offset))
+    _try(request, lambda: participant_move(participant=participant, offset=offset, actor=request.user))
     return _section_or_page(request, participant.envelope, "participants")
 
 

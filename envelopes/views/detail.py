@@ -44,7 +44,7 @@ def detail_context(request, envelope: Envelope, **extra) -> dict:
         "may_remind": may_send and envelope.status == EnvelopeStatus.SENT,
         "may_void": may_send and envelope.status in {EnvelopeStatus.QUEUED, EnvelopeStatus.SENT, EnvelopeStatus.FAILED},
         "may_change_contact": may_send and envelope.status == EnvelopeStatus.SENT,
-        "void_form": VoidForm(),
+        "void_form": VoidForm(provider_id=envelope.provider),
         "template_form": TemplateNameForm(initial={"name": envelope.title}),
     }
     context.update(extra)
@@ -77,7 +77,7 @@ def _run(request, envelope: Envelope, action, done: str):
 @require_POST
 def envelope_void_view(request, envelope_id: int):
     envelope = org_get_or_404(Envelope, request.org, pk=envelope_id)
-    form = VoidForm(request.POST)
+    form = VoidForm(request.POST, provider_id=envelope.provider)
     if not form.is_valid():
         return render(
             request,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+from datetime import UTC
 
 from django.conf import settings
 from django.core.files.base import ContentFile
@@ -15,7 +16,7 @@ from providers.builtin.flows import PROVIDER_ID, _event, _report
 from providers.builtin.models import RequestStatus, Signer, SigningRequest
 from providers.builtin.pdf import Certificate, CertificateEntry, Stamp, final_pdf
 from providers.builtin.sealing import seal_pdf
-from providers.signals import audit_head_requested
+from providers.signals import AuditHead, audit_head_requested
 
 log = logging.getLogger(__name__)
 
@@ -65,9 +66,15 @@ def _entry(signer: Signer) -> CertificateEntry:
     )
 
 
-def _audit_head(request: SigningRequest) -> str:
+def _audit_head(request: SigningRequest) -> AuditHead | None:
     answers = audit_head_requested.send(sender=SigningRequest, provider=PROVIDER_ID, remote_id=str(request.pk))
-    return next((head for _, head in answers if head), "")
+    return next((head for _, head in answers if isinstance(head, AuditHead)), None)
+
+
+def _head_event(head: AuditHead | None) -> str:
+    if head is None:
+        return ""
+    return f"{head.label} ({head.kind}), {head.occurred_at.astimezone(UTC):%Y-%m-%d %H:%M:%S} UTC"
 
 
 def request_finalize(request_id: str) -> str:
@@ -77,12 +84,14 @@ def request_finalize(request_id: str) -> str:
         return f"nothing to do ({request.status})"
     documents = list(request.documents.filter(kind="sign"))
     refs = [d.ref for d in documents]
+    head = _audit_head(request)
     certificate = Certificate(
         envelope_id=request.envelope_ref,
         title=request.title,
         documents=tuple((d.name, d.sha256) for d in documents),
         participants=tuple(_entry(s) for s in request.signers.all()),
-        audit_head=_audit_head(request),
+        audit_head=head.hash if head else "",
+        audit_head_event=_head_event(head),
         completed_at=timezone.now(),
         issuer=settings.SITE_URL,
     )
@@ -96,6 +105,10 @@ def request_finalize(request_id: str) -> str:
         locked.sealed_sha256 = hashlib.sha256(sealed).hexdigest()
         locked.status, locked.completed_at = RequestStatus.COMPLETED, certificate.completed_at
         locked.save(update_fields=["sealed_file", "sealed_sha256", "status", "completed_at"])
-        _report(_event(locked, "envelope.completed", sha256=locked.sealed_sha256))
+        # The event the certificate's head hash is, so the envelope page can mark the sealing point.
+        sealed_at = {"hash": head.hash, "kind": head.kind, "label": head.label} if head else {}
+        if head:
+            sealed_at["occurred_at"] = head.occurred_at.astimezone(UTC).isoformat()
+        _report(_event(locked, "envelope.completed", sha256=locked.sealed_sha256, sealed_at_event=sealed_at))
         transaction.on_commit(lambda: emails.completed_notify(locked), robust=True)
     return "completed"

@@ -10,7 +10,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 
 from providers.builtin.links import download_url, signing_url
-from providers.builtin.models import Signer, SigningRequest
+from providers.builtin.models import Signer, SignerStatus, SigningRequest
 
 log = logging.getLogger(__name__)
 
@@ -37,6 +37,14 @@ def declined_notify(request: SigningRequest, decliner: Signer) -> None:
     earlier = request.signers.filter(status__in=("signed", "approved")).values_list("email", flat=True)
     for address in {request.notify_email, *earlier} - {""}:
         _send("declined", address, context)
+
+
+def voided_notify(request: SigningRequest) -> None:
+    """Tells everyone already invited (whatever they have done since) that the envelope was voided
+    and why; those still waiting for their turn never heard of it."""
+    invited = request.signers.exclude(status=SignerStatus.WAITING).exclude(email="")
+    for signer in invited:
+        _send("voided", signer.email, {"request": request, "signer": signer})
 
 
 def completed_notify(request: SigningRequest) -> None:

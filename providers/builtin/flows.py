@@ -20,6 +20,7 @@ from django.core.files.base import ContentFile
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
+from django.utils.formats import date_format
 from pypdf import PdfReader
 
 from providers.base import ParticipantSpec, RemindResult, RemoteEvent, SendRequest
@@ -166,14 +167,25 @@ def signer_problem(signer: Signer) -> str | None:
     """Why this signer's link shows no documents right now, or None."""
     request = signer.request
     if request.status == RequestStatus.VOIDED:
+        if request.void_reason:
+            return f"This envelope is no longer available. The sender cancelled it: “{request.void_reason}”"
         return "This envelope is no longer available. The sender cancelled it."
     if request.status == RequestStatus.DECLINED:
         return "This envelope is no longer available: someone declined to sign it."
     if request.status == RequestStatus.EXPIRED or (request.expires_at and request.expires_at <= timezone.now()):
-        return "This link has expired. Ask the sender to send the envelope again."
+        # Checked here, at the moment of every request, not left to the expiry sweep that runs
+        # every quarter of an hour: a link must not accept a signature after the deadline.
+        return expired_message(request)
     if signer.status == SignerStatus.WAITING:
         return "It is not your turn yet. You will get an e-mail when it is."
     return None
+
+
+def expired_message(request: SigningRequest) -> str:
+    if request.expires_at is None:
+        return "This envelope expired; it can no longer be signed. Ask the sender to send it again."
+    when = date_format(timezone.localtime(request.expires_at), "j F Y, H:i")
+    return f"This envelope expired on {when}; it can no longer be signed. Ask the sender to send it again."
 
 
 def needs_code(signer: Signer, *, verified: bool, to_sign: bool = False) -> bool:
@@ -382,12 +394,19 @@ def signer_decline(signer: Signer, *, reason: str, ip: str | None, user_agent: s
 
 
 @transaction.atomic
-def request_void(request: SigningRequest) -> None:
-    """Every link stops working: each one now shows "This envelope is no longer available"."""
+def request_void(request: SigningRequest, *, reason: str = "") -> None:
+    """Every link stops working and shows "no longer available" with the reason; everyone already
+    invited is e-mailed, once: voiding again (a second click, a retried call) changes nothing."""
     request = _lock(request)
     if request.status in (RequestStatus.COMPLETED,):
         raise SigningRefused("This envelope is already complete.")
-    SigningRequest.objects.filter(pk=request.pk).update(status=RequestStatus.VOIDED)
+    reason = (reason or "").strip()[:500]
+    voided = SigningRequest.objects.filter(pk=request.pk, status=RequestStatus.SENT).update(
+        status=RequestStatus.VOIDED, void_reason=reason
+    )
+    if voided:
+        request.status, request.void_reason = RequestStatus.VOIDED, reason
+        transaction.on_commit(lambda: emails.voided_notify(request), robust=True)
 
 
 def request_remind(request: SigningRequest, refs: list[str]) -> RemindResult:

@@ -39,6 +39,7 @@ class SigningRequest(models.Model):
     notify_email = models.EmailField(blank=True, help_text="The sender, told of declines and completion.")
     notify_name = models.CharField(max_length=200, blank=True)
     status = models.CharField(max_length=10, choices=RequestStatus.choices, default=RequestStatus.SENT)
+    void_reason = models.CharField(max_length=500, blank=True, help_text="The sender's reason, shown on every link.")
     created_at = models.DateTimeField(default=timezone.now)
     completed_at = models.DateTimeField(null=True, blank=True)
     sealed_file = models.FileField(upload_to="builtin/sealed/", max_length=300, blank=True)

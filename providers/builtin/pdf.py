@@ -62,6 +62,9 @@ class Certificate:
     audit_head: str  # sha256 head of the envelope's audit trail
     completed_at: datetime
     issuer: str  # e.g. the instance's SITE_URL
+    # Which event that head is, in words and time ("Signed (participant.signed), … UTC"): events
+    # recorded after sealing (Completed) follow it, so an auditor needs to know where to look.
+    audit_head_event: str = ""
 
 
 SANS = "ParaphSans"
@@ -243,6 +246,14 @@ def _draw_certificate(canvas: Canvas, certificate: Certificate) -> None:
     flow.field("Completed", _utc(certificate.completed_at))
     flow.field("Issued by", certificate.issuer)
     flow.field("Audit trail head (SHA-256)", certificate.audit_head, size=8)
+    if certificate.audit_head_event:
+        flow.field("Head event", certificate.audit_head_event)
+        flow.text(
+            "The hash of the newest audit trail event when this seal was made. Events recorded afterwards, "
+            "such as Completed, follow it; the envelope's audit trail marks this event as the sealing point.",
+            size=8,
+            color=MUTED,
+        )
     flow.section("Documents")
     for number, (name, sha256) in enumerate(certificate.documents, start=1):
         flow.room(30)

@@ -28,6 +28,10 @@ class BuiltinProvider(Provider):
     id = "builtin"
     name = "Paraph signing"
     poll_interval = None  # it reports every change as it happens
+    void_notice = (
+        "Everyone already invited gets an e-mail that the envelope was voided, with this reason, and their "
+        "signing link shows it."
+    )
     # Its events are stored and applied like webhooks, but come from inside Paraph and are facts.
     webhook_scheme = WebhookScheme.INTERNAL
     events_are_facts = True
@@ -97,7 +101,7 @@ class BuiltinProvider(Provider):
 
     def void(self, remote_id: str, reason: str) -> None:
         try:
-            flows.request_void(self._request(remote_id))
+            flows.request_void(self._request(remote_id), reason=reason)
         except flows.SigningRefused as exc:
             raise ProviderError(exc.messages[0], permanent=True) from None
 

@@ -4,6 +4,7 @@ sealed file has exactly the same bytes."""
 
 from __future__ import annotations
 
+from allauth.core import ratelimit
 from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
 from django.http import HttpRequest, HttpResponse
@@ -16,6 +17,7 @@ MB = 1024 * 1024
 SEALED_AND_UNCHANGED = "Sealed by this Paraph and unchanged"
 CHANGED_AFTER_SEALING = "Changed after sealing"
 NOT_SEALED_BY_PARAPH = "Not sealed by Paraph"
+TOO_MANY_CHECKS = "You have checked many PDFs in a short time. Wait a few minutes, then try again."
 
 
 @require_http_methods(["GET", "POST"])
@@ -23,6 +25,9 @@ def verify_page(request: HttpRequest) -> HttpResponse:
     context = {"max_mb": settings.MAX_DOCUMENT_MB}
     if request.method == "GET":
         return render(request, "builtin/verify.html", context)
+    # Counted before the upload is read: anyone may check a PDF, nobody may keep the server busy.
+    if not ratelimit.consume(request, action="verify_pdf"):
+        return render(request, "builtin/verify.html", {**context, "error": TOO_MANY_CHECKS}, status=429)
     # Refuse an oversized upload before Django reads it to a temporary file.
     declared = request.META.get("CONTENT_LENGTH") or "0"
     if declared.isdigit() and int(declared) > (settings.MAX_DOCUMENT_MB + 1) * 1024 * 1024:

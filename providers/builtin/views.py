@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect, render
@@ -185,13 +184,8 @@ def page_image(request, token: str, document_ref: str, page: int):
     document = signer.request.documents.filter(ref=document_ref).first()
     if document is None or not 1 <= page <= document.page_count:
         raise Http404("No such page.")
-    # Drawn once per page and kept a while: a link holder reloading cannot keep the renderer busy.
-    key = f"builtin-page:{document.pk}:{page}:{PREVIEW_WIDTH}"
-    png = cache.get(key)
-    if png is None:
-        png = pdf_page_png(document.file.path, page, PREVIEW_WIDTH).png
-        cache.set(key, png, timeout=3600)
-    response = HttpResponse(png, content_type="image/png")
+    # Drawn once per page and cached by pdf_page_png: a link holder reloading cannot keep it busy.
+    response = HttpResponse(pdf_page_png(document.file.path, page, PREVIEW_WIDTH).png, content_type="image/png")
     response["Cache-Control"] = "private, max-age=600"
     return response
 
@@ -199,7 +193,9 @@ def page_image(request, token: str, document_ref: str, page: int):
 @require_GET
 def attachment(request, token: str, document_ref: str):
     signer, closed = _signer_or_page(request, token)
-    if closed or flows.needs_code(signer, verified=_verified(request, signer)):
+    if closed:
+        return closed  # opened in a tab of its own, so it says why (voided, expired) like the page
+    if flows.needs_code(signer, verified=_verified(request, signer)):
         raise Http404("Not available.")
     document = signer.request.documents.filter(ref=document_ref, kind="attachment").first()
     if document is None:

@@ -59,6 +59,7 @@ class FormifyProvider(Provider):
     webhook_kept_headers = ("Content-Type", "User-Agent", "X-Formify-Timestamp")
     webhook_redacted_headers = ("X-Formify-Signature",)
     summary = "E-mail, SMS or WhatsApp invitations; drawn, BankID, ID-scan or face-liveness signatures."
+    void_notice = "Formify revokes the document and its signing links stop working; Formify is not given your reason."
     max_documents = documents.MAX_FILES
     # Webhooks report changes; polling every half hour repairs a missed or late one.
     poll_interval = 30 * 60

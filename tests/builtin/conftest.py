@@ -41,11 +41,13 @@ def links_for(email: str) -> list[str]:
 def send_builtin(make_member, make_document, committed):
     """Sends an envelope to `people` [(name, email, extra fields)…] with built-in signing."""
 
-    def send(people, *, sequential: bool = False, pages: int = 2, **envelope_fields):
+    def send(people, *, sequential: bool = False, pages: int = 2, attachments: int = 0, **envelope_fields):
         sender = make_member(role=Role.SENDER)
         envelope = envelope_create(org=sender.org, actor=sender.user, title="Lease")
         assert envelope.provider == "builtin"
         make_document(envelope, pages=pages)
+        for _ in range(attachments):
+            make_document(envelope, kind="attachment")
         for name, email, extra in people:
             participant_add(envelope=envelope, name=name, email=email, **extra)
         if sequential:

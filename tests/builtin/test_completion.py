@@ -95,3 +95,30 @@ def test_finalizing_twice_changes_nothing(client, send_builtin, committed):
     signing.refresh_from_db()
     assert signing.sealed_sha256 == before
     assert envelope.events.filter(kind="envelope.completed").count() == 1
+
+
+def test_the_certificate_says_which_event_its_head_is_and_the_envelope_page_marks_it(
+    client, send_builtin, committed, member_client
+):
+    import io
+
+    from django.urls import reverse
+    from pypdf import PdfReader
+
+    envelope = send_builtin([ANNA])
+    committed(client.post, links_for("anna@example.com")[0] + "act/", typed())
+    envelope.refresh_from_db()
+    signed = envelope.events.get(kind="participant.signed")
+    completed = envelope.events.get(kind="envelope.completed")
+    # The Completed event comes after the seal: the envelope's newest link is not the certificate's head.
+    assert envelope.last_event_hash == completed.hash != signed.hash
+
+    text = "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(envelope.signed_file.read())).pages)
+    flat = text.replace("\n", "")
+    assert signed.hash in flat
+    assert f"Signed (participant.signed), {signed.occurred_at:%Y-%m-%d %H:%M:%S} UTC" in flat
+    assert completed.data["sealed_at_event"]["hash"] == signed.hash
+
+    viewer, _ = member_client(org=envelope.org)
+    page = viewer.get(reverse("envelope_detail", args=[envelope.pk])).content.decode()
+    assert f"sealed at event “Signed” (participant.signed), SHA-256 <code>{signed.hash}</code>" in page

@@ -62,7 +62,7 @@ def test_links_expire_with_the_envelope(client, send_builtin):
     envelope = send_builtin([ANNA])
     SigningRequest.objects.filter(envelope_ref=str(envelope.pk)).update(expires_at=timezone.now() - timedelta(1))
     response = client.get(links_for("anna@example.com")[0])
-    assert response.status_code == 410 and "This link has expired" in response.content.decode()
+    assert response.status_code == 410 and "This envelope expired on" in response.content.decode()
 
 
 def test_void_revokes_every_link(client, send_builtin, committed):

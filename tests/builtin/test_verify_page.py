@@ -87,3 +87,23 @@ def test_a_file_over_the_size_limit_is_refused_without_being_checked(client, db,
 def test_posting_without_a_file_asks_for_one(client, db):
     response = client.post(reverse("verify_pdf"))
     assert response.status_code == 400 and "Choose the PDF to check" in response.content.decode()
+
+
+def test_checks_are_limited_per_ip_address_with_a_sentence_that_says_wait(client, db, settings):
+    settings.ACCOUNT_RATE_LIMITS = {**settings.ACCOUNT_RATE_LIMITS, "verify_pdf": "3/m/ip"}
+    pdf = make_pdf(1)
+    assert [check(client, pdf).status_code for _ in range(3)] == [200, 200, 200]
+    refused = check(client, pdf)
+    assert refused.status_code == 429
+    assert verify_views.TOO_MANY_CHECKS in refused.content.decode()
+    # Someone else, from another address, is not held up.
+    other = client.post(
+        reverse("verify_pdf"), {"file": SimpleUploadedFile("x.pdf", pdf, "application/pdf")}, REMOTE_ADDR="10.1.2.3"
+    )
+    assert other.status_code == 200
+
+
+def test_the_verify_page_is_limited_by_default(client, db):
+    pdf = make_pdf(1)
+    codes = [check(client, pdf).status_code for _ in range(11)]
+    assert codes[:10] == [200] * 10 and codes[10] == 429

@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from django.core.management import CommandError, call_command
 from django.db import connections
+from django.urls import reverse
 
 from envelopes.lifecycle.audit import event_append, verify_chain
 from envelopes.models import Envelope, EnvelopeEvent, EventSource
@@ -285,3 +286,146 @@ def test_removing_a_draft_participant_or_deleting_a_user_keeps_the_chain_valid(m
     participant_remove(participant=anna, actor=member.user)
     member.user.delete()
     assert verify_chain(envelope=envelope).ok
+
+
+# --- Draft edits are evidence too -------------------------------------------------------------
+
+
+@pytest.fixture
+def composing(make_member, make_envelope, make_document):
+    """A sender's draft with a two-page document and two participants (Anna, Bo)."""
+    from envelopes.composing.participants import participant_add
+
+    sender = make_member()
+    envelope = make_envelope(org=sender.org, created_by=sender.user)
+    document = make_document(envelope, pages=2, name="lease.pdf")
+    anna = participant_add(envelope=envelope, name="Anna", email="anna@example.com", actor=sender.user)
+    bo = participant_add(envelope=envelope, name="Bo", email="bo@example.com", actor=sender.user)
+    return sender.user, envelope, document, anna, bo
+
+
+def newest(envelope: Envelope) -> EnvelopeEvent:
+    return envelope.events.order_by("-id").first()
+
+
+def test_editing_a_participant_records_what_changed_and_who_changed_it(composing):
+    from envelopes.composing.participants import participant_update
+
+    user, envelope, _, anna, _ = composing
+    participant_update(participant=anna, actor=user, email="anna@new.example", phone="+46 70 123 45 67")
+    event = newest(envelope)
+    assert (event.kind, event.label, event.actor, event.participant) == (
+        "participant.edited",
+        "Participant edited",
+        user,
+        anna,
+    )
+    assert event.data == {
+        "email": {"from": "anna@example.com", "to": "anna@new.example"},
+        "phone": {"from": "", "to": "+46701234567"},
+    }
+    count = envelope.events.count()
+    participant_update(participant=anna, actor=user, email="anna@new.example")  # nothing changes
+    assert envelope.events.count() == count
+    assert verify_chain(envelope=envelope).ok
+
+
+def test_reordering_and_the_signing_order_are_recorded(composing):
+    from envelopes.composing.participants import envelope_set_signing_order, participant_move
+
+    user, envelope, _, _, bo = composing
+    envelope_set_signing_order(envelope=envelope, sequential=True, actor=user)
+    event = newest(envelope)
+    assert (event.kind, event.actor, event.data) == (
+        "envelope.signing_order_changed",
+        user,
+        {"signing_order": "one after another"},
+    )
+    participant_move(participant=bo, offset=-1, actor=user)
+    event = newest(envelope)
+    assert (event.kind, event.participant, event.data) == (
+        "participant.reordered",
+        bo,
+        {"from_position": 2, "to_position": 1},
+    )
+
+
+def test_placing_a_signature_records_where_before_and_after(composing):
+    from envelopes.composing.participants import participant_place
+
+    user, envelope, document, anna, _ = composing
+    participant_place(participant=anna, document=document, page=2, x=100, y=120, actor=user)
+    event = newest(envelope)
+    assert (event.kind, event.actor, event.participant) == ("participant.placement_changed", user, anna)
+    assert event.data == {
+        "from": "signature page",
+        "to": [{"document": "lease.pdf", "page": 2, "x": 100, "y": 120}],
+    }
+    count = envelope.events.count()
+    participant_place(participant=anna, document=document, page=2, x=100, y=120, actor=user)  # the same spot
+    assert envelope.events.count() == count
+    participant_place(participant=anna, document=None, actor=user)
+    assert newest(envelope).data["to"] == "signature page"
+
+
+def test_changing_settings_records_the_old_and_new_values(composing):
+    from envelopes.services import envelope_update
+
+    user, envelope, _, _, _ = composing
+    old_title = envelope.title
+    envelope_update(envelope=envelope, actor=user, title="Lease 2027", message="Please sign", reminder_max=5)
+    event = newest(envelope)
+    assert (event.kind, event.label, event.actor) == ("envelope.settings_changed", "Settings changed", user)
+    assert event.data == {
+        "title": {"from": old_title, "to": "Lease 2027"},
+        "message": {"from": "", "to": "Please sign"},
+        "reminder_max": {"from": 3, "to": 5},
+    }
+    assert verify_chain(envelope=envelope).ok
+
+
+def test_removing_a_participant_is_recorded(composing):
+    from envelopes.composing.participants import participant_remove
+
+    user, envelope, _, _, bo = composing
+    participant_remove(participant=bo, actor=user)
+    event = newest(envelope)
+    assert (event.kind, event.actor, event.data["name"]) == ("participant.removed", user, "Bo")
+
+
+def test_the_compose_page_records_who_reordered_changed_the_order_and_placed(
+    member_client, make_envelope, make_document
+):
+    from envelopes.composing.participants import participant_add
+
+    client, member = member_client()
+    envelope = make_envelope(org=member.org)
+    document = make_document(envelope, pages=1)
+    anna = participant_add(envelope=envelope, name="Anna", email="anna@example.com")
+    bo = participant_add(envelope=envelope, name="Bo", email="bo@example.com")
+
+    client.post(reverse("signing_order", args=[envelope.pk]), {"mode": "sequential"})
+    client.post(reverse("participant_reorder", args=[bo.pk]), {"direction": "up"})
+    prefix = f"p{anna.pk}"
+    client.post(
+        reverse("participant_row", args=[anna.pk]),
+        {
+            f"{prefix}-name": "Anna",
+            f"{prefix}-email": "anna@example.com",
+            f"{prefix}-role": "signer",
+            f"{prefix}-order": "2",
+            f"{prefix}-delivery": "email",
+            f"{prefix}-auth_view": "none",
+            f"{prefix}-auth_sign": "none",
+            f"{prefix}-document": str(document.pk),
+            f"{prefix}-page": "1",
+            f"{prefix}-x": "72",
+            f"{prefix}-y": "90",
+        },
+    )
+    recorded = {e.kind: e.actor for e in envelope.events.exclude(kind="participant.added")}
+    assert recorded == {
+        "envelope.signing_order_changed": member.user,
+        "participant.reordered": member.user,
+        "participant.placement_changed": member.user,
+    }

@@ -26,8 +26,9 @@ from envelopes.composing.documents import (
     template_document_remove,
 )
 from envelopes.models import Document, DocumentKind, EnvelopeEvent, EnvelopeStatus, Template, TemplateDocument
+from portal.kernel import pdfpages
 from portal.models import Role
-from tests.envelopes.pdfs import make_pdf
+from tests.envelopes.pdfs import make_active_pdf, make_inflating_pdf, make_many_pages_pdf, make_pdf
 
 MB = 1024 * 1024
 SENT = "This envelope has been sent and can no longer be changed."
@@ -314,6 +315,98 @@ def test_removing_a_template_document_deletes_its_file_and_closes_the_gap(
         template_document_remove(document=first)
     assert [(d.name, d.position) for d in template.documents.all()] == [("b.pdf", 0)]
     assert stored_files(settings) == [Path(second.file.path)]
+
+
+# --- Costly and active uploads ----------------------------------------------------------------
+
+
+def test_a_pdf_of_50000_pages_is_refused_with_the_reason_before_its_pages_are_read(draft, settings):
+    walked = mock.patch("pypdf.PdfReader._flatten", side_effect=AssertionError("walked every page"))
+    with walked, pytest.raises(ValidationError) as refused:
+        document_add(envelope=draft, upload=upload(make_many_pages_pdf(50_000), name="archive.pdf"))
+    assert refused.value.messages == [
+        "“archive.pdf” has 50,000 pages; a document can have at most 500. Split it into smaller files."
+    ]
+    assert not draft.documents.exists() and stored_files(settings) == []
+
+
+def test_a_pdf_that_understates_its_page_count_is_still_refused(draft):
+    # The page tree says 1 page (same length, so the file stays valid); there are 600.
+    content = make_many_pages_pdf(600).replace(b"/Count 600 ", b"/Count 1   ")
+    with pytest.raises(ValidationError, match="has 600 pages; a document can have at most 500"):
+        document_add(envelope=draft, upload=upload(content))
+
+
+def test_the_page_limit_follows_the_setting(draft, settings):
+    settings.MAX_DOCUMENT_PAGES = 3
+    assert document_add(envelope=draft, upload=upload(make_pdf(3))).page_count == 3
+    with pytest.raises(ValidationError, match="has 4 pages; a document can have at most 3"):
+        document_add(envelope=draft, upload=upload(make_pdf(4)))
+
+
+def test_active_content_is_taken_out_before_storing_and_both_hashes_are_kept(draft, make_user):
+    content = make_active_pdf()
+    document = document_add(envelope=draft, upload=upload(content, name="offer.pdf"), actor=make_user())
+
+    document.refresh_from_db()
+    with document.file.open("rb") as stored_file:
+        stored = stored_file.read()
+    for active in (b"/JavaScript", b"app.alert", b"/OpenAction", b"/AA", b"/Launch", b"/SubmitForm", b"MZ-payload"):
+        assert active not in stored
+    assert document.original_sha256 == hashlib.sha256(content).hexdigest()
+    assert (document.sha256, document.size, document.page_count) == (hashlib.sha256(stored).hexdigest(), len(stored), 1)
+    event = EnvelopeEvent.objects.get(envelope=draft, kind="document.added")
+    assert event.data["original_sha256"] == document.original_sha256 and event.data["sha256"] == document.sha256
+    assert event.data["removed"] == [
+        "an action on opening",
+        "automatic actions",
+        "embedded files",
+        "form submissions",
+        "launch actions",
+        "scripts",
+    ]
+
+
+def test_a_pdf_without_active_content_is_stored_byte_for_byte(draft):
+    content = make_pdf(2)
+    document = document_add(envelope=draft, upload=upload(content))
+    with document.file.open("rb") as stored:
+        assert stored.read() == content
+    assert document.original_sha256 == "" and document.sha256 == hashlib.sha256(content).hexdigest()
+
+
+@pytest.fixture(scope="module")
+def inflating_pdf(tmp_path_factory) -> Path:
+    """306 KB on disk; its page's content inflates to 300 MB."""
+    path = tmp_path_factory.mktemp("bomb") / "inflates.pdf"
+    path.write_bytes(make_inflating_pdf(300))
+    return path
+
+
+def test_a_page_that_inflates_past_the_memory_budget_is_shown_as_too_complex(db, inflating_pdf):
+    image = pdfpages.pdf_page_png(inflating_pdf, 1, 400)
+    assert image.too_complex and (image.width_pt, image.height_pt) == (595, 842)
+    assert png_size(image.png) == (400, round(400 * 842 / 595))
+
+
+def test_previews_are_drawn_once_and_then_served_from_the_cache(db, inflating_pdf, tmp_path):
+    small = tmp_path / "small.pdf"
+    small.write_bytes(make_pdf(1))
+    with mock.patch.object(pdfpages.subprocess, "run", wraps=pdfpages.subprocess.run) as drawn:
+        for _ in range(3):
+            assert not pdfpages.pdf_page_png(small, 1, 300).too_complex
+            assert pdfpages.pdf_page_png(inflating_pdf, 1, 300).too_complex
+    assert drawn.call_count == 2  # once per page: a reload never draws the bomb again
+
+
+def test_the_preview_of_a_too_complex_page_is_a_png_for_members(member_client, make_envelope):
+    client, membership = member_client(role=Role.SENDER)
+    envelope = make_envelope(org=membership.org)
+    document = document_add(envelope=envelope, upload=upload(make_inflating_pdf(300), name="heavy.pdf"))
+    response = client.get(reverse("document_page", args=[document.pk, 1]))
+    assert response.status_code == 200 and response["Content-Type"] == "image/png"
+    assert response["X-Page-Size"] == "595x842"
+    assert png_size(response.content)[0] == 800
 
 
 # --- Seeing a document -----------------------------------------------------------------------

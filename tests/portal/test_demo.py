@@ -23,3 +23,17 @@ def test_demo_login_is_never_created_in_production(db, settings):
     with pytest.raises(CommandError, match="development only"):
         call_command("demo_setup")
     assert not Membership.objects.exists()
+
+
+def test_demo_setup_prints_an_operator_login_that_opens_the_admin(client, db, settings, capsys):
+    settings.DEBUG = True
+    call_command("demo_setup")
+    call_command("demo_setup")  # the second run changes nothing and prints the login again
+    out = capsys.readouterr().out
+    assert out.count("Demo operator for http://127.0.0.1:8000/admin/: operator@paraph.test / paraph-operator-2026") == 2
+    response = client.post(
+        reverse("admin:login"),
+        {"username": "operator@paraph.test", "password": "paraph-operator-2026", "next": reverse("admin:index")},
+        follow=True,
+    )
+    assert "Paraph operations" in response.content.decode() and "Log out" in response.content.decode()
