@@ -14,6 +14,7 @@ from django.shortcuts import get_object_or_404
 from envelopes.lifecycle.count_tables import EnvelopeStatusCount
 from envelopes.models import Envelope, EnvelopeEvent, EnvelopeStatus, Participant
 from envelopes.reads.attention import bounce_events, envelopes_expiring, participants_waiting_for
+from envelopes.reads.keyset import rows_after
 from portal.kernel.tenancy import org_scoped
 from portal.models import Organization
 
@@ -55,13 +56,12 @@ def _decode(cursor: str, sort: str) -> tuple[object, int] | None:
         return None
 
 
-def _after(sort: str, value, pk: int, *, backwards: bool) -> Q:
-    """Rows after (value, pk) in the sort's direction (before it when walking backwards)."""
+def _after(sort: str, value, pk: int, *, backwards: bool):
+    """Rows after (value, pk) in the sort's direction (before it when walking backwards), as one row
+    comparison on the sort's columns, which the list's indexes take as where to start."""
     column = SORTS[sort][0][0]
-    name = column.lstrip("-")
     descending = column.startswith("-") != backwards
-    op = "lt" if descending else "gt"
-    return Q(**{f"{name}__{op}": value}) | Q(**{name: value, f"pk__{op}": pk})
+    return rows_after([column.lstrip("-"), "id"], [value, pk], descending=descending)
 
 
 # The dashboard's cards link to these views of the list: show name → what it shows.
