@@ -7,6 +7,8 @@ envelopes); hence a non-atomic migration."""
 
 from django.db import migrations
 
+from envelopes.migrations._postgresql import RunSQLOnPostgreSQL
+
 # (index, table, indexed expression): Django's icontains on PostgreSQL compares UPPER(column::text),
 # so the index is on that expression and the ordinary ORM lookup uses it.
 TRIGRAM_INDEXES = [
@@ -14,18 +16,6 @@ TRIGRAM_INDEXES = [
     ("participant_name_trgm", "envelopes_participant", "UPPER(name::text)"),
     ("participant_email_trgm", "envelopes_participant", "UPPER(email::text)"),
 ]
-
-
-class RunSQLOnPostgreSQL(migrations.RunSQL):
-    """RunSQL that does nothing on other databases."""
-
-    def database_forwards(self, app_label, schema_editor, from_state, to_state):
-        if schema_editor.connection.vendor == "postgresql":
-            super().database_forwards(app_label, schema_editor, from_state, to_state)
-
-    def database_backwards(self, app_label, schema_editor, from_state, to_state):
-        if schema_editor.connection.vendor == "postgresql":
-            super().database_backwards(app_label, schema_editor, from_state, to_state)
 
 
 class Migration(migrations.Migration):
