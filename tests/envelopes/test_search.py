@@ -152,3 +152,18 @@ def test_what_a_search_compares_is_what_the_indexes_hold(term, index, db):
         cursor.execute(f"EXPLAIN {sql}", params)
         plan = "\n".join(row[0] for row in cursor.fetchall())
     assert f"Index Scan on {index}" in plan or f"Index Scan using {index}" in plan, plan
+
+
+@postgresql_only
+def test_the_index_starts_from_the_rarest_word(org):
+    """With "Agreement 2345" the index must not take "agreement", which every title here has: only
+    the rare word is a trigram search, the common one is checked on the rows found."""
+    Envelope.objects.bulk_create(Envelope(org=org, title=f"Agreement {n}") for n in range(3000))
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE envelopes_envelope")
+    with CaptureQueriesContext(connection) as queries:
+        assert titles(org, q="Agreement 2345") == ["Agreement 2345"]
+    page_sql = next(q["sql"] for q in queries if "UNION" in q["sql"])
+    assert """U0."title"::text) LIKE UPPER('%2345%')""" in page_sql
+    assert """U0."title"::text) LIKE UPPER('%Agreement%')""" not in page_sql
+    assert """STRPOS(UPPER(U0."title"), UPPER('Agreement'))""" in page_sql
