@@ -6,7 +6,7 @@ UPPER(column), the expression they are built on), starting from the word the pla
 match least; the other words are checked on the rows it finds, written so that the index does not
 take them too: given "Agreement 933311" together, it would intersect the trigrams of "agreement",
 which nearly every title has (40 ms at a million envelopes, against 1 ms for "933311" alone).
-A whole e-mail address finds that address, through participant_email_ci: as a substring its
+A whole e-mail address finds that address, through participant_email_ci_id: as a substring its
 domain's trigrams would be shared by most addresses. SQLite reads the rows.
 
 A word of one or two characters holds no trigram, so no index narrows it down; such words are

@@ -85,3 +85,18 @@ def test_operators_find_stuck_and_failed_sends(operator_client, make_envelope):
     make_envelope(status=EnvelopeStatus.COMPLETED, title="Fine")
     response = operator_client.get(reverse("admin:envelopes_envelope_changelist"), {"status": "failed"})
     assert [e.title for e in response.context["cl"].result_list] == ["Broken"]
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's planner")
+def test_one_addresss_rows_are_paged_from_its_index(operator_client, a_few_rows):
+    """Searching an address that thousands of rows share must not walk every participant backwards by
+    id until a page is full: (lower(email), id) gives that address's rows newest first."""
+    with CaptureQueriesContext(connection) as queries:
+        operator_client.get(reverse("admin:envelopes_participant_changelist"), {"q": "anna1@example.com"})
+    page_sql = next(q["sql"] for q in queries if q["sql"].startswith('SELECT "envelopes_participant"."id"'))
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        cursor.execute("SET LOCAL enable_sort = off")  # as with thousands of matches: no sorting them all
+        cursor.execute(f"EXPLAIN {page_sql}")
+        plan = "\n".join(row[0] for row in cursor.fetchall())
+    assert "Index Scan Backward using participant_email_ci_id" in plan, plan

@@ -138,7 +138,7 @@ def test_each_half_of_a_search_is_bounded(org, make_envelope, make_participant):
         ("Agreement 2345", "envelope_title_trgm"),
         ("Person 2345", "participant_name_trgm"),
         ("person2345@", "participant_email_trgm"),
-        ("Person2345@Example.com", "participant_email_ci"),
+        ("Person2345@Example.com", "participant_email_ci_id"),
     ],
 )
 def test_what_a_search_compares_is_what_the_indexes_hold(term, index, db):
