@@ -50,6 +50,8 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
+    # Trigram lookups and index operations for search on PostgreSQL (harmless on SQLite).
+    "django.contrib.postgres",
     "django.forms",
     "allauth",
     "allauth.account",

@@ -34,14 +34,19 @@ class FeedItem:
 
 def activity_feed(org: Organization, *, limit: int = FEED_LENGTH) -> list[FeedItem]:
     """The latest events worth telling, newest first, with their envelope and participant loaded.
-    Event ids follow the order events were recorded in, so the index on (org, id) gives the order."""
+    Event ids follow the order events were recorded in, so the event_org_newest index, (org, id
+    descending), gives the order."""
     events = (
         org_scoped(EnvelopeEvent, org)
-        .filter(org=org, kind__in=FEED_PHRASES)  # the event_org_newest index
+        # org >= x AND org <= x is org = x, but written as a range PostgreSQL keeps `org` in the order
+        # below, an order only event_org_newest gives. Ordered by id alone, walking the primary key
+        # backwards looks about as cheap on paper and, when other organizations wrote the newest
+        # events, reads all of theirs first (25 ms at a million envelopes, against 0.5 ms).
+        .filter(org__gte=org.pk, org__lte=org.pk, kind__in=FEED_PHRASES)
         .select_related("envelope", "participant")
         # Only what the feed shows: whole rows would also decode each envelope's JSON state.
         .only("kind", "occurred_at", "envelope__title", "participant__name")
-        .order_by("-id")[:limit]
+        .order_by("org_id", "-id")[:limit]
     )
     return [FeedItem(event, _text(event)) for event in events]
 

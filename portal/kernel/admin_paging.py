@@ -1,7 +1,7 @@
 """Admin changelists for tables with millions of rows. Django's paginator counts every matching row
 on every page (SELECT COUNT(*)), which at a million rows costs more than the page itself. For a
-result the planner expects to be large, its estimate is shown instead ("about"); small results are
-counted exactly. Use `LargeTableAdmin` (or `paginator = EstimatedCountPaginator` together with
+result the planner expects to be large, its estimate is shown instead; smaller ones are counted, but
+never past EXACT_BELOW rows. Use `LargeTableAdmin` (or `paginator = EstimatedCountPaginator` together with
 `show_full_result_count = False`) on any ModelAdmin of a big table."""
 
 from __future__ import annotations
@@ -35,10 +35,16 @@ def planner_estimate(queryset: QuerySet) -> int | None:
 class EstimatedCountPaginator(Paginator):
     @cached_property
     def count(self) -> int:
-        estimate = planner_estimate(self.object_list) if isinstance(self.object_list, QuerySet) else None
-        if estimate is None or estimate < EXACT_BELOW:
+        """The planner's estimate for large results; otherwise a count that stops after EXACT_BELOW
+        rows, since an estimate can be far too low (a search term the statistics know nothing about)
+        and an unbounded count would then read every match. Past the cap, EXACT_BELOW + 1 stands for
+        "more than EXACT_BELOW"."""
+        if not isinstance(self.object_list, QuerySet):
             return super().count
-        return estimate
+        estimate = planner_estimate(self.object_list)
+        if estimate is not None and estimate >= EXACT_BELOW:
+            return estimate
+        return self.object_list.order_by()[: EXACT_BELOW + 1].count()
 
 
 class LargeTableAdmin(admin.ModelAdmin):
