@@ -91,7 +91,7 @@ def _reminders(figures) -> None:
     print(f"  plan: {figures.plan}")
     print(f"  count due              {figures.count.ms()}")
     print(f"  select next {figures.batch:<4}       {figures.select.ms()}")
-    print(f"  claim next {figures.batch:<4}        {figures.claim.ms()}   (compare-and-set each, autocommit)")
+    print(f"  claim next {figures.batch:<4}        {figures.claim.ms()}   (one transaction, SKIP LOCKED)")
 
 
 def _purge(figures) -> None:
