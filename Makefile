@@ -38,7 +38,9 @@ bench: $(STAMP)
 	$(PY) bench/seal.py
 	$(PY) bench/pages.py
 	$(PY) bench/webhooks.py
+	$(PY) bench/intake
 	$(PY) bench/sweeps
+	$(PY) bench/scaleout
 
 clean:
 	rm -rf $(VENV) var/test.sqlite3 .pytest_cache .ruff_cache

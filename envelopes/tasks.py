@@ -8,10 +8,21 @@ from envelopes.outgoing.expiry import envelopes_expire_due, expiry_warnings_send
 from envelopes.outgoing.reminders import reminders_send_due
 from envelopes.outgoing.retention import remote_copies_delete, retention_purge_run
 from envelopes.outgoing.sending import envelope_deliver
+from envelopes.outgoing.stalled import sends_stalled
 
 
 def send_envelope(envelope_id: int) -> str:
     return envelope_deliver(envelope_id=int(envelope_id))
+
+
+def resume_stalled_sends() -> str:
+    """Queues again the sends a dead worker took with it (see envelopes.outgoing.stalled)."""
+    from django_q.tasks import async_task
+
+    ids = sends_stalled()
+    for envelope_id in ids:
+        async_task("envelopes.tasks.send_envelope", envelope_id, task_name=f"send envelope {envelope_id} (resumed)")
+    return f"resumed {len(ids)} stalled send(s)"
 
 
 def sync_with_providers() -> str:
