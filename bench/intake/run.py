@@ -58,12 +58,14 @@ def measure(*, args, scratch: Path, port: int, secret: str, script: Path) -> int
             rates["intake"].append(rate)
             answered += done - bad
             print(f"  round {round_ + 1}: webhook intake (new deliveries)   {rate:8,.0f} deliveries/s (non-2xx {bad})")
+        time.sleep(1)  # requests in flight when wrk stopped are still answered
         stored = set(WebhookDelivery.objects.filter(connection=hook).values_list("event_id", flat=True))
         # The storm: everything stored so far, again, shuffled (late, twice, out of order).
         storm = [lines_by_id[event_id] for event_id in stored]
         random.shuffle(storm)
         rate, done, bad = _wrk(storm, args, scratch, port, script)
         print(f"  storm: the {len(storm):,} stored, again, shuffled     {rate:8,.0f} deliveries/s (non-2xx {bad})")
+        time.sleep(1)
         after = list(WebhookDelivery.objects.filter(connection=hook).values_list("event_id", flat=True))
         # wrk does not count the requests still in flight when it stops; the server stored them anyway.
         lost, twice = max(0, answered - len(stored)), len(after) - len(stored)
