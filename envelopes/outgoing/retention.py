@@ -39,7 +39,9 @@ from providers.base import Capability, ProviderError
 
 log = logging.getLogger(__name__)
 
-BATCH_SIZE = 200
+# Each batch holds its envelopes' row locks until it commits: 50 keeps that to a few hundred
+# milliseconds on a busy two-core machine (200 took up to 2 s there) at the same throughput.
+BATCH_SIZE = 50
 # An envelope whose purge failed (a disk error, say) is left alone this long before it is tried
 # again, so one bad envelope cannot keep a run busy.
 RETRY_FAILED_AFTER = timedelta(minutes=10)
