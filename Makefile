@@ -60,7 +60,9 @@ bench: $(STAMP)
 	$(PY) bench/pages.py
 	$(PY) bench/webhooks.py
 	$(PY) bench/uploads.py
+	$(PY) bench/intake
 	$(PY) bench/sweeps
+	$(PY) bench/scaleout
 
 clean:
 	rm -rf $(VENV) var/test.sqlite3 .pytest_cache .ruff_cache

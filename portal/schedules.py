@@ -22,6 +22,7 @@ SCHEDULES = [
     Recurring(name="Expire envelopes", func="envelopes.tasks.expire_envelopes", minutes=15),
     Recurring(name="Warn senders before expiry", func="envelopes.tasks.warn_before_expiry", minutes=60),
     Recurring(name="Retry webhook deliveries", func="envelopes.tasks.retry_webhook_deliveries", minutes=5),
+    Recurring(name="Resume stalled sends", func="envelopes.tasks.resume_stalled_sends", minutes=5),
     Recurring(name="Refresh provider tokens", func="providers.tasks.refresh_expiring_tokens", minutes=10),
     Recurring(name="Warn before connections expire", func="providers.tasks.warn_expiring_connections", minutes=60),
 ]

@@ -113,7 +113,9 @@ DATABASES = {
     "default": dj_database_url.parse(
         DATABASE_URL,
         conn_max_age=env_int("DATABASE_CONN_MAX_AGE", 600),
-        conn_health_checks=True,
+        # A reused connection is tested (SELECT 1) at the start of each request, so a database
+        # restart costs no failed request; that is one more round trip per request.
+        conn_health_checks=env_bool("DATABASE_CONN_HEALTH_CHECKS", True),
     )
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
@@ -288,7 +290,9 @@ LOGGING = {
     },
     "root": {"handlers": ["console"], "level": LOG_LEVEL},
     "loggers": {
-        "django_q": {"level": env_str("Q_LOG_LEVEL", "WARNING"), "propagate": True},
+        # django-q2 logs as "django-q"; at INFO it writes a line for every task queued, i.e. for
+        # every webhook delivery the portal receives.
+        "django-q": {"level": env_str("Q_LOG_LEVEL", "WARNING"), "propagate": True},
         # runserver's request log has its own handler: give it the same filter.
         "django.server": {"handlers": ["console"], "level": "INFO", "propagate": False},
         # Their debug output contains access and refresh tokens: never below WARNING.

@@ -91,7 +91,7 @@ def _reminders(figures) -> None:
     print(f"  plan: {figures.plan}")
     print(f"  count due              {figures.count.ms()}")
     print(f"  select next {figures.batch:<4}       {figures.select.ms()}")
-    print(f"  claim next {figures.batch:<4}        {figures.claim.ms()}   (compare-and-set each, autocommit)")
+    print(f"  claim next {figures.batch:<4}        {figures.claim.ms()}   (one transaction, SKIP LOCKED)")
 
 
 def _purge(figures) -> None:
@@ -107,6 +107,12 @@ def _purge(figures) -> None:
         f"(per batch {figures.batch_spread().ms()})"
     )
     print(f"  {report.summary()}")
+    if figures.remote_tasks:
+        print(
+            f"  then the {figures.remote_tasks} provider-deletion tasks it queued, run one after another: "
+            f"{figures.remote_seconds:.1f} s, {figures.remote_deleted:,} copies deleted "
+            f"({figures.remote_deleted / figures.remote_seconds:.0f}/s)"
+        )
     check = "OK" if _complete(figures) else "INCOMPLETE"
     print(
         f"  check {check}: nothing left due: {figures.left.is_empty}, files left {figures.files_left}, "
@@ -120,9 +126,9 @@ def _purge(figures) -> None:
             f"    {label:<60} n {whole.n:>7,}  p50 {whole.p50 * 1000:6.1f}  p95 {whole.p95 * 1000:6.1f}  "
             f"max {whole.max * 1000:6.1f} | row locks p95 {locked.p95 * 1000:6.1f}  max {locked.max * 1000:6.1f}"
         )
-    claims = next((d for label, d in figures.transactions.items() if label.endswith("._claim")), [])
-    if len(claims) > 1:
-        print(f"  claim transaction: first {claims[0] * 1000:.0f} ms, last {claims[-1] * 1000:.0f} ms")
+    batches = next((d for label, d in figures.transactions.items() if label.endswith(".retention_purge_batch")), [])
+    if len(batches) > 1:
+        print(f"  batch transaction: first {batches[0] * 1000:.0f} ms, last {batches[-1] * 1000:.0f} ms")
     if figures.sampler is not None:
         sampler = figures.sampler
         ages = Spread.of(list(sampler.ages.values()))
@@ -136,7 +142,7 @@ def _purge(figures) -> None:
 
 def _complete(figures) -> bool:
     report = figures.report
-    done = report.envelopes_files == report.envelopes_personal == figures.seeded.envelopes
+    done = report.envelopes_files == report.envelopes_personal == figures.remote_deleted == figures.seeded.envelopes
     return done and figures.left.is_empty and not figures.files_left and figures.chains_ok and figures.probe_untouched
 
 

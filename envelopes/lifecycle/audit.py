@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -110,16 +111,27 @@ class ChainReport:
 
 def verify_chain(*, envelope: Envelope) -> ChainReport:
     """Recomputes every link; reports the first event whose hash or link does not match."""
+    events = EnvelopeEvent.objects.filter(envelope=envelope).order_by("id").iterator()
+    return chain_check(
+        events, head=lambda: Envelope.objects.filter(pk=envelope.pk).values_list("last_event_hash", flat=True).first()
+    )
+
+
+def chain_check(events: Iterable[EnvelopeEvent], *, head: str | Callable[[], str | None] | None) -> ChainReport:
+    """verify_chain over events already in hand (oldest first) and the envelope's head hash (or a
+    callable that reads it once the events are checked); for sweeps that load many envelopes' events
+    at once."""
     prev = ""
     checked = 0
-    for event in EnvelopeEvent.objects.filter(envelope=envelope).order_by("id").iterator():
+    for event in events:
         checked += 1
         if event.prev_hash != prev:
             return ChainReport(False, checked, event.id, "does not follow the event before it (link broken)")
         if event_hash(event) != event.hash:
             return ChainReport(False, checked, event.id, "was changed after it was recorded (hash mismatch)")
         prev = event.hash
-    head = Envelope.objects.filter(pk=envelope.pk).values_list("last_event_hash", flat=True).first()
+    if callable(head):
+        head = head()
     if head != prev:
         return ChainReport(False, checked, None, "the newest event is missing (the chain ends early)")
     return ChainReport(True, checked)

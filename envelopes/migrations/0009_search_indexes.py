@@ -22,7 +22,7 @@ class Migration(migrations.Migration):
     atomic = False
 
     dependencies = [
-        ("envelopes", "0006_envelope_remote_id_index"),
+        ("envelopes", "0008_document_original_sha256"),
     ]
 
     operations = [

@@ -25,7 +25,8 @@ PROVIDER_DOWN_RETRY = timedelta(minutes=15)
 
 def reminders_send_due(*, now: datetime | None = None, limit: int = 200) -> int:
     """Sends the reminders that are due; returns how many participants were reminded. Safe with many
-    workers: each envelope is claimed by a compare-and-set on its due time."""
+    workers: the batch is claimed in one short transaction (claim_due), then each envelope is
+    reminded on its own, outside any transaction, since that is a provider call."""
     now = now or timezone.now()
     reminded = 0
     for envelope in claim_due("next_reminder_at", now=now, limit=limit, lease=CLAIM_LEASE):

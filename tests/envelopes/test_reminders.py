@@ -8,10 +8,13 @@ from datetime import UTC, datetime, timedelta
 import pytest
 import time_machine
 from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
 from envelopes.composing.participants import envelope_set_signing_order, participant_add
-from envelopes.models import Envelope
-from envelopes.outgoing.reminders import reminders_send_due
+from envelopes.lifecycle.claims import claim_due
+from envelopes.models import Envelope, EnvelopeStatus
+from envelopes.outgoing.reminders import CLAIM_LEASE, reminders_send_due
 from envelopes.outgoing.sending import envelope_deliver
 from envelopes.services import envelope_create, envelope_remind, envelope_send, envelope_update
 from envelopes.tasks import send_due_reminders
@@ -119,3 +122,19 @@ def test_two_workers_racing_send_one_reminder(sent):
         thread.join()
     assert sorted(counts) == [0, 1]
     assert envelope.participants.get().reminders_sent == 1
+
+
+def test_claiming_a_batch_takes_the_same_number_of_queries_however_many_are_due(make_org, make_envelope):
+    org, past = make_org(), timezone.now() - timedelta(days=1)
+    due = [make_envelope(org=org, status=EnvelopeStatus.SENT, next_reminder_at=past) for _ in range(6)]
+    queries = []
+    for limit in (2, 4):
+        now = timezone.now()
+        with CaptureQueriesContext(connection) as captured:
+            claimed = list(claim_due("next_reminder_at", now=now, limit=limit, lease=CLAIM_LEASE))
+        assert len(claimed) == limit
+        assert all(envelope.next_reminder_at == now + CLAIM_LEASE for envelope in claimed)
+        queries.append(len(captured))
+
+    assert queries[0] == queries[1]
+    assert Envelope.objects.filter(pk__in=[e.pk for e in due], next_reminder_at=past).count() == 0

@@ -4,6 +4,7 @@ with proof events, legal hold, safe re-runs and resumption; run through the real
 from __future__ import annotations
 
 import hashlib
+import threading
 from datetime import UTC, datetime, timedelta
 from io import StringIO
 
@@ -12,18 +13,24 @@ import time_machine
 from django.core.files.base import ContentFile
 from django.core.files.storage import FileSystemStorage
 from django.core.management import call_command
+from django.db import connection
+from django.test import TestCase
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django_q.conf import Conf
+from django_q.models import OrmQ
 
 from envelopes.lifecycle.audit import event_append, verify_chain
 from envelopes.models import Document, Envelope, EnvelopeEvent, EnvelopeStatus, EventSource, Participant
 from envelopes.outgoing.retention import (
-    CLAIM_LEASE,
     ERASED_NAME,
+    RETRY_FAILED_AFTER,
     RetentionPreview,
     retention_preview,
     retention_purge_batch,
+    retention_purge_run,
 )
-from envelopes.tasks import retention_purge
+from envelopes.tasks import delete_at_providers, retention_purge
 from portal.models import Role
 from portal.pages.forms import OrganizationSettingsForm
 from portal.schedules import SCHEDULES
@@ -33,6 +40,13 @@ FINISHED = datetime(2026, 1, 10, 12, 0, tzinfo=UTC)
 
 def days_after(days: float) -> datetime:
     return FINISHED + timedelta(days=days)
+
+
+@pytest.fixture(autouse=True)
+def _tasks_run_inline(monkeypatch):
+    # The provider deletions the purge queues run in the test once the batch commits, as a worker
+    # would run them.
+    monkeypatch.setattr(Conf, "SYNC", True)
 
 
 @pytest.fixture
@@ -106,7 +120,7 @@ def events_of(envelope: Envelope, kind: str) -> list[EnvelopeEvent]:
 
 
 def run_task_at(moment: datetime) -> str:
-    with time_machine.travel(moment, tick=False):
+    with time_machine.travel(moment, tick=False), TestCase.captureOnCommitCallbacks(execute=True):
         return retention_purge()
 
 
@@ -146,7 +160,11 @@ def test_files_are_deleted_after_the_policy_days_with_a_proof_event(policy_org, 
     assert proof.data["at"] == days_after(30.1).isoformat()
     assert {f["sha256"] for f in proof.data["files"]} == expected_hashes
     assert len(proof.data["files"]) == 4
-    assert proof.data["remote_deleted"] is True
+    assert proof.data["remote_delete"] == "queued"
+    # The provider's copy is deleted by the task the purge queued, and that has its own proof.
+    (remote,) = events_of(envelope, "envelope.remote_purged")
+    assert remote.data == {"remote_deleted": True, "at": days_after(30.1).isoformat()}
+    assert remote.pk > proof.pk
     assert ("delete_remote", envelope.remote_id) in fake_providers.calls
     assert envelope.remote_id not in fake_providers.remote
     assert verify_chain(envelope=envelope).ok
@@ -276,10 +294,10 @@ class Interrupted(BaseException):
     """What a worker killed by its timeout looks like from inside: nothing catches it."""
 
 
-def test_an_interrupted_purge_resumes_without_repeating_done_envelopes(
+def test_an_interrupted_batch_leaves_nothing_half_recorded_and_the_next_run_finishes_it(
     policy_org, finished_envelope, fake_providers, monkeypatch
 ):
-    org = policy_org(files_days=30, personal_days=None)
+    org = policy_org(files_days=30, personal_days=30)
     envelopes = [finished_envelope(org) for _ in range(5)]
     real_delete = FileSystemStorage.delete
     deletes: list[str] = []
@@ -295,24 +313,22 @@ def test_an_interrupted_purge_resumes_without_repeating_done_envelopes(
         run_task_at(days_after(31))
     monkeypatch.setattr(FileSystemStorage, "delete", real_delete)
 
-    done = [e for e in envelopes if Envelope.objects.get(pk=e.pk).purged_at]
-    assert len(done) == 2
-    assert all(len(events_of(e, "envelope.files_purged")) == 1 for e in done)
-    # The interrupted worker's claims keep others off until its lease runs out…
-    run_task_at(days_after(31) + CLAIM_LEASE / 2)
-    assert len([e for e in envelopes if Envelope.objects.get(pk=e.pk).purged_at]) == 2
+    # The batch's transaction rolled back: no envelope is marked done, no proof written, the
+    # provider not asked, and no lease keeps the next run waiting.
+    assert not Envelope.objects.filter(pk__in=[e.pk for e in envelopes], purged_at__isnull=False).exists()
+    assert not EnvelopeEvent.objects.filter(kind__in=["envelope.files_purged", "envelope.personal_data_erased"])
+    assert not [call for call in fake_providers.calls if call[0] == "delete_remote"]
 
-    # …then the rest is finished, and the done ones are not repeated.
-    summary = run_task_at(days_after(31) + CLAIM_LEASE * 2)
+    summary = run_task_at(days_after(31) + timedelta(minutes=1))
 
-    assert "Purged files of 3 envelopes (12 files)" in summary
+    assert "Purged files of 5 envelopes (20 files) and erased personal data of 5 envelopes." in summary
     for envelope in envelopes:
         assert stored_names(envelope) == []
         assert len(events_of(envelope, "envelope.files_purged")) == 1
+        assert len(events_of(envelope, "envelope.remote_purged")) == 1
         assert verify_chain(envelope=envelope).ok
     asked = [call[1] for call in fake_providers.calls if call[0] == "delete_remote"]
-    assert all(asked.count(e.remote_id) == 1 for e in done)
-    assert all(events_of(e, "envelope.files_purged")[0].data["remote_deleted"] for e in envelopes)
+    assert sorted(asked) == sorted(e.remote_id for e in envelopes)
 
 
 def test_a_failing_envelope_does_not_stop_the_others_and_is_retried(policy_org, finished_envelope, monkeypatch):
@@ -334,7 +350,7 @@ def test_a_failing_envelope_does_not_stop_the_others_and_is_retried(policy_org, 
     assert not events_of(broken, "envelope.files_purged")
 
     monkeypatch.setattr(FileSystemStorage, "delete", real_delete)
-    run_task_at(days_after(31) + CLAIM_LEASE * 2)
+    run_task_at(days_after(31) + RETRY_FAILED_AFTER * 2)
     assert stored_names(broken) == []
     assert len(events_of(broken, "envelope.files_purged")) == 1
 
@@ -348,9 +364,10 @@ def test_a_provider_error_is_recorded_and_the_local_purge_goes_on(policy_org, fi
     run_task_at(days_after(31))
 
     assert stored_names(envelope) == []
-    (proof,) = events_of(envelope, "envelope.files_purged")
-    assert proof.data["remote_deleted"] is False
-    assert proof.data["remote_error"] == "Memory Sign is down; try again later."
+    assert len(events_of(envelope, "envelope.files_purged")) == 1
+    (remote,) = events_of(envelope, "envelope.remote_purged")
+    assert remote.data["remote_deleted"] is False
+    assert remote.data["remote_error"] == "Memory Sign is down; try again later."
 
 
 def test_a_provider_without_remote_delete_is_not_asked(policy_org, finished_envelope, fake_providers):
@@ -359,9 +376,9 @@ def test_a_provider_without_remote_delete_is_not_asked(policy_org, finished_enve
     run_task_at(days_after(31))
 
     assert not [call for call in fake_providers.calls if call[0] == "delete_remote"]
-    (proof,) = events_of(envelope, "envelope.files_purged")
-    assert proof.data["remote_deleted"] is False
-    assert proof.data["remote_note"] == "Limited Sign offers no deletion through its API."
+    (remote,) = events_of(envelope, "envelope.remote_purged")
+    assert remote.data["remote_deleted"] is False
+    assert remote.data["remote_note"] == "Limited Sign offers no deletion through its API."
 
 
 def test_preview_counts_what_is_due(policy_org, finished_envelope):
@@ -494,16 +511,107 @@ def test_purges_work_in_bounded_batches(policy_org, finished_envelope):
         assert retention_purge_batch(batch_size=2) == 0
 
 
-def test_envelopes_claimed_past_the_deadline_are_handed_back(policy_org, finished_envelope):
-    envelope = finished_envelope(policy_org(files_days=30, personal_days=None))
+def test_a_run_stops_between_batches_once_its_time_is_up(policy_org, finished_envelope):
+    org = policy_org(files_days=30, personal_days=None)
+    envelopes = [finished_envelope(org) for _ in range(3)]
+
+    with time_machine.travel(days_after(31), tick=False), TestCase.captureOnCommitCallbacks(execute=True):
+        report = retention_purge_run(seconds=0, batch_size=2)
+
+    assert report.envelopes_files == 2
+    assert [bool(stored_names(e)) for e in envelopes] == [False, False, True]
+    run_task_at(days_after(31) + timedelta(minutes=1))
+    assert stored_names(envelopes[2]) == []
+
+
+def test_a_batch_takes_the_same_number_of_queries_however_many_envelopes_it_holds(policy_org, finished_envelope):
+    org = policy_org(files_days=30, personal_days=30)
+    for _ in range(8):
+        finished_envelope(org)
+    queries = []
+    for size in (2, 6):
+        with time_machine.travel(days_after(31), tick=False), CaptureQueriesContext(connection) as captured:
+            assert retention_purge_batch(batch_size=size) == size
+        queries.append(len(captured))
+
+    assert queries[0] == queries[1]
+
+
+def test_provider_copies_are_deleted_by_a_queued_task_not_inside_the_purge(
+    policy_org, finished_envelope, fake_providers, monkeypatch
+):
+    monkeypatch.setattr(Conf, "SYNC", False)  # tasks go to the queue (the database broker in tests)
+    org = policy_org(files_days=30, personal_days=None)
+    envelopes = [finished_envelope(org) for _ in range(3)]
 
     with time_machine.travel(days_after(31), tick=False):
-        retention_purge_batch(deadline=0)
-        assert len(stored_names(envelope)) == 4
-        assert envelope.purge_after is None
+        assert retention_purge_batch() == 3
 
-    run_task_at(days_after(31) + timedelta(minutes=1))
-    assert stored_names(envelope) == []
+    assert all(stored_names(e) == [] for e in envelopes)
+    assert not [call for call in fake_providers.calls if call[0] == "delete_remote"]
+    (queued,) = [
+        task
+        for task in (row.task for row in OrmQ.objects.all())
+        if task["func"] == "envelopes.tasks.delete_at_providers"
+    ]
+    assert sorted(queued["args"][0]) == sorted(e.pk for e in envelopes)
+
+    assert delete_at_providers(*queued["args"]).startswith("deleted 3 envelope(s)")
+    assert delete_at_providers(*queued["args"]).startswith("deleted 0 envelope(s)")  # a second run asks nobody
+
+    asked = [call[1] for call in fake_providers.calls if call[0] == "delete_remote"]
+    assert sorted(asked) == sorted(e.remote_id for e in envelopes)
+    assert all(len(events_of(e, "envelope.remote_purged")) == 1 and verify_chain(envelope=e).ok for e in envelopes)
+
+
+def test_a_legal_hold_placed_before_the_provider_is_asked_keeps_its_copy(
+    policy_org, finished_envelope, fake_providers, monkeypatch
+):
+    monkeypatch.setattr(Conf, "SYNC", False)
+    envelope = finished_envelope(policy_org(files_days=30, personal_days=None))
+    with time_machine.travel(days_after(31), tick=False):
+        retention_purge_batch()
+    Envelope.objects.filter(pk=envelope.pk).update(legal_hold=True)
+
+    delete_at_providers([envelope.pk])
+
+    assert not [call for call in fake_providers.calls if call[0] == "delete_remote"]
+    assert envelope.remote_id in fake_providers.remote
+    (remote,) = events_of(envelope, "envelope.remote_purged")
+    assert remote.data["remote_deleted"] is False
+    assert remote.data["remote_note"] == "Kept at the provider: the envelope is on legal hold."
+
+
+@pytest.mark.django_db(transaction=True)
+def test_workers_purging_at_once_handle_each_envelope_once(policy_org, finished_envelope, fake_providers):
+    org = policy_org(files_days=30, personal_days=30)
+    envelopes = [finished_envelope(org) for _ in range(12)]
+    start = threading.Barrier(3)
+    reports = []
+
+    def worker():
+        start.wait()
+        try:
+            with time_machine.travel(days_after(31), tick=False):
+                reports.append(retention_purge_run(seconds=None, batch_size=2))
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=worker) for _ in range(3)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert sum(r.envelopes_files for r in reports) == sum(r.envelopes_personal for r in reports) == 12
+    assert not any(r.failed for r in reports)
+    for envelope in envelopes:
+        assert len(events_of(envelope, "envelope.files_purged")) == 1
+        assert len(events_of(envelope, "envelope.personal_data_erased")) == 1
+        assert len(events_of(envelope, "envelope.remote_purged")) == 1
+        assert verify_chain(envelope=envelope).ok
+    asked = [call[1] for call in fake_providers.calls if call[0] == "delete_remote"]
+    assert sorted(asked) == sorted(e.remote_id for e in envelopes)
 
 
 def test_pages_say_a_purged_document_is_no_longer_stored(member_client, policy_org, finished_envelope):

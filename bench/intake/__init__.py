@@ -1,0 +1,1 @@
+"""Webhook intake through a real HTTP server: see __main__.py."""
