@@ -53,7 +53,10 @@ Assumptions — every gap the reference leaves, and the choice made here:
     answers `{"data_retention_policy": {...}}` in the Document API's DataRetentionPolicy shape;
     the Flow reference here does not give its body. (fake.py)
 13. A document belongs to the token that created it: another token gets 404. (fake.py)
-14. Error bodies for statuses the spec's `http_code` enum lacks (405 → endpoint_not_found, 429,
+14. `GET /documents/list` lists the caller's documents newest first (the reference gives no
+    default order), `max` capped at `list_cap` (100); filters `status`, `tag` and `is_author`
+    are applied, others are a 400. (fake.py)
+15. Error bodies for statuses the spec's `http_code` enum lacks (405 → endpoint_not_found, 429,
     503) use the same shape with their own status. (state.py, fake.py)
 
 Controls for tests:

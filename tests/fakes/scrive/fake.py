@@ -45,6 +45,7 @@ class FakeScrive(FakeServer):
         self.seal_delay = 0.0  # seconds after closing during which files/main answers 503
         self.duplicate_callbacks = False  # each callback sent twice ("duplicates are normal")
         self.callbacks: list[dict] = []  # every callback made: url, body, attempts, status, delivered
+        self.list_cap = 100  # "Server may cap to a lower value."
         self.retention = {"immediate_trash": False, "idle_doc_timeout_closed": 365}
 
     @property
@@ -62,6 +63,7 @@ class FakeScrive(FakeServer):
             ("GET", "/flow/folders/home/data_retention", self._api("", self._flow_retention)),
             ("GET", "/api/v2/dataretentionpolicy", self._api("", self._retention)),
             ("POST", API + "/new", self._api("DOC_CREATE", self._new)),
+            ("GET", API + "/list", self._api("DOC_CHECK", self._list)),
             ("POST", DOC + "/update", self._api("DOC_CREATE", self._update)),
             ("POST", DOC + "/start", self._api("DOC_SEND", self._start)),
             ("GET", DOC + "/get", self._api("DOC_CHECK", self._get)),
@@ -131,9 +133,33 @@ class FakeScrive(FakeServer):
         filename, content = parts.get("file", ("", b""))
         if content and not content.startswith(b"%PDF"):
             raise ApiError(400, "request_parameters_parse_error", "The parameter `file` could not be parsed.")
-        document = docs.new_document(self.store, self.now(), filename=filename, content=content, author=self.author,
-                                     owner=token.key)
+        document = docs.new_document(
+            self.store, self.now(), filename=filename, content=content, author=self.author, owner=token.key
+        )
         return json_reply(201, document)
+
+    def _list(self, incoming: Incoming, token) -> Reply:
+        """GET /documents/list?offset&max&filter: the caller's documents, newest first, filtered by
+        status, tag or is_author (every document here is the caller's)."""
+        try:
+            offset, limit = int(incoming.query.get("offset", "0")), int(incoming.query.get("max", "100"))
+            filters = json.loads(incoming.query.get("filter", "[]"))
+        except ValueError:
+            raise ApiError(
+                400, "request_parameters_parse_error", "offset, max or filter could not be parsed."
+            ) from None
+        if offset < 0 or limit < 1 or not isinstance(filters, list):
+            raise ApiError(400, "request_parameters_invalid", "offset must be 0 or more, max 1 or more.")
+        mine = [
+            d
+            for d, i in zip(self.store.documents.values(), self.store.internal.values(), strict=True)
+            if i.owner == token.key and not d["is_deleted"] and all(_matches(d, f) for f in filters)
+        ]
+        mine.reverse()
+        limit = min(limit, self.list_cap)
+        return json_reply(
+            200, {"total_matching": min(len(mine), offset + 1000), "documents": mine[offset : offset + limit]}
+        )
 
     def _update(self, incoming: Incoming, token) -> Reply:
         document = self._document(incoming, token)
@@ -144,8 +170,11 @@ class FakeScrive(FakeServer):
         try:
             given = json.loads(form["document"])
         except ValueError:
-            raise ApiError(400, "request_parameters_parse_error",
-                           "The parameter 'document' could not be parsed. Error details: Invalid JSON") from None
+            raise ApiError(
+                400,
+                "request_parameters_parse_error",
+                "The parameter 'document' could not be parsed. Error details: Invalid JSON",
+            ) from None
         docs.update(self.store, document, given, self.now())
         return json_reply(200, document)
 
@@ -223,8 +252,9 @@ class FakeScrive(FakeServer):
         self._time_out_if_due(document)
         if document["status"] == "closed":
             if document["sealed_file"] is None:
-                raise ApiError(503, "server_error",
-                               "The sealed PDF for the document is not ready yet, please wait and try again.")
+                raise ApiError(
+                    503, "server_error", "The sealed PDF for the document is not ready yet, please wait and try again."
+                )
             return Reply(200, internal.content + SEALED_PDF_MARK, {"Content-Type": "application/pdf"})
         return Reply(200, internal.content, {"Content-Type": "application/pdf"})
 
@@ -257,8 +287,13 @@ class FakeScrive(FakeServer):
         return json_reply(200, {"data_retention_policy": dict(self.retention)})
 
     def _retention(self, incoming: Incoming, token) -> Reply:
-        return json_reply(200, {"data_retention_policy": dict(self.retention),
-                                "company_data_retention_policy": {"immediate_trash": False}})
+        return json_reply(
+            200,
+            {
+                "data_retention_policy": dict(self.retention),
+                "company_data_retention_policy": {"immediate_trash": False},
+            },
+        )
 
     # -- time ---------------------------------------------------------------------------------
 
@@ -284,14 +319,25 @@ class FakeScrive(FakeServer):
         url = document["api_callback_url"]
         if not url:
             return
-        body = urlencode({
-            "document_id": document["id"],
-            "document_json": json.dumps(document),
-            "document_signed_and_sealed": "true" if document["sealed_file"] else "false",
-        }).encode()
+        body = urlencode(
+            {
+                "document_id": document["id"],
+                "document_json": json.dumps(document),
+                "document_signed_and_sealed": "true" if document["sealed_file"] else "false",
+            }
+        ).encode()
         for _ in range(2 if self.duplicate_callbacks else 1):
-            self.callbacks.append({"url": url, "body": body, "attempts": 0, "status": None, "delivered": False,
-                                   "document_id": document["id"], "queued": True})
+            self.callbacks.append(
+                {
+                    "url": url,
+                    "body": body,
+                    "attempts": 0,
+                    "status": None,
+                    "delivered": False,
+                    "document_id": document["id"],
+                    "queued": True,
+                }
+            )
 
     def _take_queue(self) -> list[dict]:
         queued = [c for c in self.callbacks if c.pop("queued", False)]
@@ -426,7 +472,8 @@ class FakeScrive(FakeServer):
     def document_count(self, *, status: str | None = None, live: bool = False) -> int:
         with self.lock:
             return sum(
-                1 for d in self.store.documents.values()
+                1
+                for d in self.store.documents.values()
                 if (status is None or d["status"] == status) and not (live and (d["is_trashed"] or d["is_deleted"]))
             )
 
@@ -453,6 +500,19 @@ class FakeScrive(FakeServer):
             self._control(document_id, change)
         except ApiError as error:
             raise ValueError(error.message) from None
+
+
+def _matches(document: dict, rule) -> bool:
+    if not isinstance(rule, dict):
+        raise ApiError(400, "request_parameters_invalid", "Each filter must be an object.")
+    kind = rule.get("filter_by")
+    if kind == "status":
+        return document["status"] in (rule.get("statuses") or [])
+    if kind == "tag":
+        return {"name": rule.get("name"), "value": rule.get("value")} in document["tags"]
+    if kind == "is_author":
+        return True
+    raise ApiError(400, "request_parameters_invalid", f"filter_by {kind!r} is not supported here.")
 
 
 def _multipart(incoming: Incoming) -> dict[str, tuple[str, bytes]]:

@@ -71,7 +71,9 @@ def definition(name: str) -> dict:
 
 
 def problems(instance, schema) -> list[str]:
-    return [f"{'/'.join(map(str, e.absolute_path))}: {e.message}" for e in Draft4Validator(schema).iter_errors(instance)]
+    return [
+        f"{'/'.join(map(str, e.absolute_path))}: {e.message}" for e in Draft4Validator(schema).iter_errors(instance)
+    ]
 
 
 def check(instance, schema) -> None:
@@ -119,15 +121,22 @@ def test_document_calls_answer_the_documented_document(api, fake):
     party = updated.json()["parties"][1]
     party["fields"] = [{"type": "name", "order": 1, "value": "Ada"}, {"type": "mobile", "value": "+46701234567"}]
     party["delivery_method"] = "mobile"
-    api.post(f"{api.base}/{document_id}/update", data={"document": json.dumps({"parties": [body["parties"][0], party]})})
+    api.post(
+        f"{api.base}/{document_id}/update", data={"document": json.dumps({"parties": [body["parties"][0], party]})}
+    )
     started = api.post(f"{api.base}/{document_id}/start")
     assert started.status_code == 200, started.text
     check(started.json(), response_schema("documents/document_id/start.yaml", "post", 200))
-    check(api.get(f"{api.base}/{document_id}/get").json(), response_schema("documents/document_id/get.yaml", "get", 200))
-    changed = api.post(f"{api.base}/{document_id}/{party['id']}/changeemailandmobile", data={"mobile_number": "+4670999"})
+    check(
+        api.get(f"{api.base}/{document_id}/get").json(), response_schema("documents/document_id/get.yaml", "get", 200)
+    )
+    changed = api.post(
+        f"{api.base}/{document_id}/{party['id']}/changeemailandmobile", data={"mobile_number": "+4670999"}
+    )
     assert changed.status_code == 409  # too short a number
-    changed = api.post(f"{api.base}/{document_id}/{party['id']}/changeemailandmobile",
-                       data={"mobile_number": "+46709999999"})
+    changed = api.post(
+        f"{api.base}/{document_id}/{party['id']}/changeemailandmobile", data={"mobile_number": "+46709999999"}
+    )
     check(changed.json(), response_schema("documents/document_id/signatory_id/changeemailandmobile.yaml", "post", 200))
     reminded = api.post(f"{api.base}/{document_id}/remind")
     assert (reminded.status_code, reminded.content) == (202, b"")
@@ -151,8 +160,13 @@ def test_signed_and_sealed_documents_and_their_files(api, fake):
     assert closed["status"] == "closed" and closed["sealed_file"] is None
     sealing = api.get(f"{api.base}/{document['id']}/files/main/lease.pdf")
     assert sealing.status_code == 503
-    check(sealing.json(), {**definition("ApiError"), "properties": {**definition("ApiError")["properties"],
-                                                                     "http_code": {"type": "integer"}}})
+    check(
+        sealing.json(),
+        {
+            **definition("ApiError"),
+            "properties": {**definition("ApiError")["properties"], "http_code": {"type": "integer"}},
+        },
+    )
     fake.seal_now(document["id"])
     sealed = api.get(f"{api.base}/{document['id']}/files/main/lease.pdf")
     assert sealed.status_code == 200 and sealed.content.startswith(b"%PDF")
@@ -182,8 +196,9 @@ def test_errors_have_the_documented_shape(api, fake):
 def test_object_version_mismatch_is_409(api, fake):
     created = api.post(f"{api.base}/new", files={"file": ("lease.pdf", b"%PDF-1.4", "application/pdf")}).json()
     fake.change_elsewhere(created["id"])
-    answer = api.post(f"{api.base}/{created['id']}/update",
-                      data={"document": "{}", "object_version": str(created["object_version"])})
+    answer = api.post(
+        f"{api.base}/{created['id']}/update", data={"document": "{}", "object_version": str(created["object_version"])}
+    )
     assert answer.status_code == 409
     assert answer.json()["error_type"] == "document_object_version_mismatch"
 
