@@ -217,6 +217,10 @@ FORMIFY_CLIENT_SECRET = env_str("FORMIFY_CLIENT_SECRET")
 SCRIVE_API_URL = env_str("SCRIVE_API_URL", "https://scrive.com").rstrip("/")
 SCRIVE_CLIENT_ID = env_str("SCRIVE_CLIENT_ID")
 SCRIVE_CLIENT_SECRET = env_str("SCRIVE_CLIENT_SECRET")
+# Development: `manage.py serve` (make run) runs a simulator of each external provider and points
+# the settings above at it through the environment (portal/simulation). Never in production:
+# `check --deploy` refuses it with DEBUG off.
+SIMULATED_PROVIDERS = env_bool("SIMULATED_PROVIDERS", DEBUG)
 
 FIELD_ENCRYPTION_KEYS = env_list("FIELD_ENCRYPTION_KEYS")
 if not FIELD_ENCRYPTION_KEYS and DEBUG:

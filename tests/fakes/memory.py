@@ -74,50 +74,96 @@ class MemoryProvider(Provider):
         if self.fail_next:
             raise self.fail_next.pop(0)
 
+    def _remote(self, remote_id: str) -> dict:
+        """The remote envelope; like a provider's 404, an unknown id is a permanent error."""
+        envelope = self.remote.get(remote_id)
+        if envelope is None:
+            raise ProviderError(f"Memory Sign does not know envelope {remote_id} (404).", permanent=True)
+        return envelope
+
     def send(self, request: SendRequest, checkpoint: Checkpoint) -> RemoteEnvelope:
         self._maybe_fail("send")
         if not checkpoint.done("created"):
-            remote_id = f"mem-{next(self._ids)}"
-            self.remote[remote_id] = {"request": request, "status": "sent", "reminded": {}}
+            # A crash between creating and saving the checkpoint must not make a second envelope.
+            remote_id = self._created_for(request.envelope_ref) or self._create(request)
             checkpoint.record("created", remote_id)
         remote_id = checkpoint.get("created")
-        ids = {p.ref: f"{remote_id}-p{p.ref}" for p in request.participants}
-        return RemoteEnvelope(remote_id=remote_id, participant_ids=ids)
+        return RemoteEnvelope(remote_id=remote_id, participant_ids=self._participant_ids(remote_id, request))
+
+    def _create(self, request: SendRequest) -> str:
+        remote_id = f"mem-{next(self._ids)}"
+        self.remote[remote_id] = {"request": request, "status": "sent", "reminded": {}}
+        return remote_id
+
+    def _created_for(self, envelope_ref: str) -> str | None:
+        return next(
+            (
+                remote_id
+                for remote_id, envelope in self.remote.items()
+                if envelope.get("request") and envelope["request"].envelope_ref == envelope_ref
+            ),
+            None,
+        )
+
+    @staticmethod
+    def _participant_ids(remote_id: str, request: SendRequest) -> dict[str, str]:
+        return {p.ref: f"{remote_id}-p{p.ref}" for p in request.participants}
 
     def fetch(self, remote_id: str) -> RemoteSnapshot:
         self._maybe_fail("fetch")
-        envelope = self.remote[remote_id]
+        envelope = self._remote(remote_id)
+        request = envelope["request"]
+        ids = self._participant_ids(remote_id, request)
         return RemoteSnapshot(
             remote_id=remote_id,
             status=envelope["status"],
             participants=tuple(
-                RemoteParticipant(ref=p.ref, status=envelope.get("participant_status", {}).get(p.ref, "invited"))
-                for p in envelope["request"].participants
+                RemoteParticipant(
+                    ref=p.ref,
+                    remote_id=envelope.get("contacts", {}).get(p.ref, {}).get("remote_id", ids[p.ref]),
+                    status=envelope.get("participant_status", {}).get(p.ref, "invited"),
+                )
+                for p in request.participants
             ),
         )
 
     def remind(self, remote_id: str, participant_refs: list[str], remote_ids: dict[str, str]) -> RemindResult:
         self._maybe_fail("remind")
         now = timezone.now()
-        reminded, refused = [], {}
-        last = self.remote[remote_id]["reminded"]
+        reminded, refused, possible = [], {}, []
+        last = self._remote(remote_id).setdefault("reminded", {})
         for ref in participant_refs:
             if ref in last and now - last[ref] < self.reminder_cooldown:
-                minutes = int((last[ref] + self.reminder_cooldown - now).total_seconds() // 60) + 1
+                possible.append(last[ref] + self.reminder_cooldown)
+                minutes = int((possible[-1] - now).total_seconds() // 60) + 1
                 refused[ref] = f"Memory Sign allows one reminder per hour; next possible in {minutes} minutes."
             else:
                 last[ref] = now
                 reminded.append(ref)
-        return RemindResult(reminded=tuple(reminded), not_reminded=refused)
+        next_possible = max(possible, default=None)
+        return RemindResult(reminded=tuple(reminded), not_reminded=refused, next_possible_at=next_possible)
 
     def void(self, remote_id: str, reason: str) -> None:
         self._maybe_fail("void")
-        self.remote[remote_id]["status"] = "voided"
-        self.remote[remote_id]["void_reason"] = reason
+        envelope = self._remote(remote_id)
+        if envelope.get("status") == "completed":
+            raise ProviderError("Memory Sign cannot void a completed envelope.", permanent=True)
+        envelope["status"] = "voided"
+        envelope["void_reason"] = reason
 
     def update_participant(self, remote_id: str, participant: ParticipantSpec) -> str:
         self._maybe_fail("update_participant")
-        return f"{remote_id}-p{participant.ref}-v2"
+        contacts = self._remote(remote_id).setdefault("contacts", {})
+        version = contacts.get(participant.ref, {}).get("version", 1) + 1
+        new_id = f"{remote_id}-p{participant.ref}-v{version}"
+        contacts[participant.ref] = {
+            "name": participant.name,
+            "email": participant.email,
+            "phone": participant.phone,
+            "remote_id": new_id,
+            "version": version,
+        }
+        return new_id
 
     def delete_remote(self, remote_id: str) -> None:
         self.calls.append(("delete_remote", remote_id))
@@ -125,6 +171,27 @@ class MemoryProvider(Provider):
             raise self.fail_next.pop(0)
         # Like an HTTP DELETE: deleting what is already gone succeeds.
         self.remote.pop(remote_id, None)
+
+    # -- what the participants do at the remote service (for tests) ----------------------------
+
+    @classmethod
+    def participant_act(cls, remote_id: str, ref: str, status: str) -> None:
+        """A participant opens (`opened`) or signs (`signed`); the last signature completes the envelope."""
+        envelope = cls.remote[remote_id]
+        if envelope["status"] != "sent":
+            raise ValueError(f"Envelope {remote_id} is {envelope['status']}; nobody can act on it.")
+        statuses = envelope.setdefault("participant_status", {})
+        statuses[ref] = status
+        people = envelope["request"].participants
+        if all(statuses.get(p.ref) == "signed" for p in people if p.role == "signer"):
+            envelope["status"] = "completed"
+
+    @classmethod
+    def contact_of(cls, remote_id: str, ref: str) -> str:
+        """The e-mail address the remote service now invites participant `ref` at."""
+        envelope = cls.remote[remote_id]
+        spec = next(p for p in envelope["request"].participants if p.ref == ref)
+        return envelope.get("contacts", {}).get(ref, {}).get("email", spec.email)
 
 
 class LimitedProvider(MemoryProvider):
