@@ -1,7 +1,7 @@
 """A Scrive account connected through the portal's own screens, against the fake server.
 
-- `fake_scrive`: the running doc-true fake (tests/fakes/scrive/), with the portal's Scrive
-  settings pointing at it.
+- `fake_scrive` (tests/fakes/scrive_fixtures.py): the running doc-true fake, with the portal's
+  Scrive settings pointing at it.
 - `scrive`: a `Scrive` with `.fake`, `.connection` (connected by pasting the owner's personal
   access credentials), `.client`, `.admin`, `.org` and `.callback_statuses` (what Paraph answered
   each callback). Callbacks reach Paraph's webhook view in the test's thread.
@@ -37,16 +37,6 @@ def _inline_tasks(monkeypatch, settings, tmp_path):
 def path_of(url: str) -> str:
     parts = urlsplit(url)
     return f"{parts.path}?{parts.query}" if parts.query else parts.path
-
-
-@pytest.fixture
-def fake_scrive(settings):
-    fake = FakeScrive().start()
-    settings.SCRIVE_API_URL = fake.base_url
-    settings.SCRIVE_CLIENT_ID = ""
-    settings.SCRIVE_CLIENT_SECRET = ""
-    yield fake
-    fake.stop()
 
 
 @dataclass
