@@ -226,3 +226,31 @@ def test_contact_change_for_a_party_who_has_not_signed(scrive, scrive_adapter, s
     changed = replace(person, email="ben.ek@example.com", remote_id=remote_id)
     assert scrive_adapter.update_participant(envelope.remote_id, changed) == remote_id
     assert scrive.fake.signatory_id(envelope.remote_id, "ben.ek@example.com") == remote_id
+
+
+
+@pytest.mark.parametrize(
+    ("person", "named"),
+    [
+        ({"auth_sign": "fi_ftn"}, "Scrive does not offer Finnish FTN authentication"),
+        ({"auth_view": "se_bankid"}, "personal number"),
+        ({"phone": "+46 70", "delivery": "sms"}, "country code"),
+    ],
+)
+def test_compose_refuses_what_scrive_would_refuse_before_any_call(scrive, make_document, person, named):
+    from django.core.exceptions import ValidationError
+
+    from envelopes.models import Participant
+    from envelopes.services import envelope_create, envelope_send
+
+    envelope = envelope_create(
+        org=scrive.org, actor=scrive.admin.user, title="Lease", provider="scrive", connection=scrive.connection
+    )
+    make_document(envelope, pages=1)
+    # Stored as is: what the compose form let through is what the send check judges.
+    Participant.objects.create(envelope=envelope, name="Ben Ek", email="ben@example.com", position=0, **person)
+    before = len(scrive.fake.requests)
+    with pytest.raises(ValidationError) as refused:
+        envelope_send(envelope=envelope, actor=scrive.admin.user)
+    assert named in " ".join(refused.value.messages)
+    assert len(scrive.fake.requests) == before
