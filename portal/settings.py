@@ -218,6 +218,12 @@ FORMIFY_API_URL = env_str("FORMIFY_API_URL", "https://docs-api.formify.se/v1").r
 FORMIFY_AUTHORIZE_URL = env_str("FORMIFY_AUTHORIZE_URL", "https://app.formify.eu/#/oauth")
 FORMIFY_CLIENT_ID = env_str("FORMIFY_CLIENT_ID")
 FORMIFY_CLIENT_SECRET = env_str("FORMIFY_CLIENT_SECRET")
+# Scrive is always offered (an admin pastes personal access credentials); with SCRIVE_CLIENT_ID and
+# SCRIVE_CLIENT_SECRET set, admins connect through Scrive's OAuth 1 authorization page instead.
+# The testbed is https://api-testbed.scrive.com.
+SCRIVE_API_URL = env_str("SCRIVE_API_URL", "https://scrive.com").rstrip("/")
+SCRIVE_CLIENT_ID = env_str("SCRIVE_CLIENT_ID")
+SCRIVE_CLIENT_SECRET = env_str("SCRIVE_CLIENT_SECRET")
 # Development: `manage.py serve` (make run) runs a simulator of each external provider and points
 # the settings above at it through the environment (portal/simulation). Never in production:
 # `check --deploy` refuses it with DEBUG off.

@@ -22,8 +22,8 @@ PASSWORD = "correct-horse-battery-staple"
 TEST_PROCESS_ONLY = {"DJANGO_ALLOW_ASYNC_UNSAFE"}
 _counter = itertools.count(1)
 
-# The fake Formify server and its fixtures (`fake_formify`).
-pytest_plugins = ["tests.fakes.formify_fixtures"]
+# The fake provider servers and their fixtures (`fake_formify`, `fake_scrive`).
+pytest_plugins = ["tests.fakes.formify_fixtures", "tests.fakes.scrive_fixtures"]
 
 
 def child_environment(**overrides: str) -> dict[str, str]:

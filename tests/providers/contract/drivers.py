@@ -3,5 +3,6 @@
 from tests.providers.contract.builtin_driver import BuiltinDriver
 from tests.providers.contract.formify_driver import FormifyDriver
 from tests.providers.contract.memory_driver import MemoryDriver
+from tests.providers.contract.scrive_driver import ScriveDriver
 
-PROVIDER_DRIVERS = [MemoryDriver, BuiltinDriver, FormifyDriver]
+PROVIDER_DRIVERS = [MemoryDriver, BuiltinDriver, FormifyDriver, ScriveDriver]

@@ -1,0 +1,1 @@
+"""Scrive: the Document API v2 adapter (see provider.py)."""
