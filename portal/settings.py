@@ -211,6 +211,13 @@ FORMIFY_API_URL = env_str("FORMIFY_API_URL", "https://docs-api.formify.se/v1").r
 FORMIFY_AUTHORIZE_URL = env_str("FORMIFY_AUTHORIZE_URL", "https://app.formify.eu/#/oauth")
 FORMIFY_CLIENT_ID = env_str("FORMIFY_CLIENT_ID")
 FORMIFY_CLIENT_SECRET = env_str("FORMIFY_CLIENT_SECRET")
+# EasyInk is offered on the connection screen once EASYINK_CLIENT_ID is set.
+EASYINK_API_URL = env_str("EASYINK_API_URL", "https://api.easyink.io").rstrip("/")
+EASYINK_IDENTITY_URL = env_str("EASYINK_IDENTITY_URL", "https://identity.easyink.io").rstrip("/")
+EASYINK_CLIENT_ID = env_str("EASYINK_CLIENT_ID")
+EASYINK_CLIENT_SECRET = env_str("EASYINK_CLIENT_SECRET")
+# Corrections to EasyInk's non-public paths without a release: "name=/api/path/{id},name2=…".
+EASYINK_PATHS = env_str("EASYINK_PATHS")
 
 FIELD_ENCRYPTION_KEYS = env_list("FIELD_ENCRYPTION_KEYS")
 if not FIELD_ENCRYPTION_KEYS and DEBUG:
