@@ -133,6 +133,7 @@ class SendRequest:
     sender_name: str = ""
     sender_email: str = ""  # told of declines and completion where the provider sends such notices
     callback_url: str = ""  # where the provider reports this envelope's changes, for per-envelope callbacks
+    reminder_days: int | None = None  # days between reminders, for providers that remind by themselves; None: off
 
 
 @dataclass

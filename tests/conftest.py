@@ -23,7 +23,7 @@ TEST_PROCESS_ONLY = {"DJANGO_ALLOW_ASYNC_UNSAFE"}
 _counter = itertools.count(1)
 
 # The fake Formify server and its fixtures (`fake_formify`).
-pytest_plugins = ["tests.fakes.formify_fixtures"]
+pytest_plugins = ["tests.fakes.formify_fixtures", "tests.fakes.easyink_fixtures"]
 
 
 def child_environment(**overrides: str) -> dict[str, str]:

@@ -140,6 +140,7 @@ def send_request_for(envelope: Envelope) -> SendRequest:
         message=envelope.message,
         language=envelope.language,
         expires_at=envelope.expires_at,
+        reminder_days=envelope.reminder_every_days if envelope.reminder_max else None,
         documents=tuple(
             DocumentSpec(str(d.pk), d.name, d.kind, d.sha256, d.page_count, d.file.path) for d in documents
         ),
