@@ -15,7 +15,7 @@ import json
 import logging
 import time
 from datetime import datetime, timedelta
-from functools import cached_property
+from functools import cached_property, partial
 
 import requests
 from django.conf import settings
@@ -297,7 +297,7 @@ class EasyInkProvider(Provider):
             body = drafts.participant_body(request, person)
             remote_id = None
             if checkpoint.get("pending") == f"participants:{person.ref}":
-                remote_id = self._listed(draft_id, "participants", done, lambda item, body=body: _same_person(item, body))
+                remote_id = self._listed(draft_id, "participants", done, partial(_same_person, body=body))
             if remote_id is None:
                 checkpoint.record("pending", f"participants:{person.ref}")
                 # Reference: "Add participant" → the participant id as a bare JSON string.
@@ -317,7 +317,7 @@ class EasyInkProvider(Provider):
                 body = drafts.field_body(field, people[person.ref], documents[field.document_ref])
                 remote_id = None
                 if checkpoint.get("pending") == f"fields:{key}":
-                    remote_id = self._listed(draft_id, "signatureFields", done, lambda item, body=body: _same_field(item, body))
+                    remote_id = self._listed(draft_id, "signatureFields", done, partial(_same_field, body=body))
                 if remote_id is None:
                     checkpoint.record("pending", f"fields:{key}")
                     # Reference: "Add signature field" → the field id as a bare JSON string.
