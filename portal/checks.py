@@ -50,3 +50,16 @@ def site_url_is_https(app_configs, **kwargs):
             )
         ]
     return []
+
+
+@register(deploy=True)
+def simulated_providers_off(app_configs, **kwargs):
+    if settings.SIMULATED_PROVIDERS and not settings.DEBUG:
+        return [
+            Error(
+                "SIMULATED_PROVIDERS is on with DEBUG off: provider simulators are for development only.",
+                hint="Unset SIMULATED_PROVIDERS (or set it to 0) in production.",
+                id="paraph.E003",
+            )
+        ]
+    return []

@@ -219,6 +219,11 @@ EASYINK_CLIENT_SECRET = env_str("EASYINK_CLIENT_SECRET")
 # Corrections to EasyInk's non-public paths without a release: "name=/api/path/{id},name2=…".
 EASYINK_PATHS = env_str("EASYINK_PATHS")
 
+# Development: `manage.py serve` (make run) runs a simulator of each external provider and points
+# the settings above at it through the environment (portal/simulation). Never in production:
+# `check --deploy` refuses it with DEBUG off.
+SIMULATED_PROVIDERS = env_bool("SIMULATED_PROVIDERS", DEBUG)
+
 FIELD_ENCRYPTION_KEYS = env_list("FIELD_ENCRYPTION_KEYS")
 if not FIELD_ENCRYPTION_KEYS and DEBUG:
     FIELD_ENCRYPTION_KEYS = [base64.urlsafe_b64encode(hashlib.sha256(SECRET_KEY.encode()).digest()).decode()]

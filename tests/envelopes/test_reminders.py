@@ -87,9 +87,9 @@ def test_a_manual_reminder_inside_the_cooldown_moves_the_automatic_one_later(sen
     envelope = sent()
     with time_machine.travel(START + timedelta(days=2) - timedelta(minutes=5), tick=False):
         envelope_remind(envelope=envelope, actor=None)
-    assert sweep_on(2) == 0  # Memory Sign allows one reminder per hour
+    assert sweep_on(2) == 0  # Memory Sign allows one reminder per hour, and says when the next is possible
     envelope.refresh_from_db()
-    assert envelope.next_reminder_at == START + timedelta(days=2, hours=1)
+    assert envelope.next_reminder_at == START + timedelta(days=2, minutes=55)
     assert sweep_on(2 + 1 / 24) == 1
 
 

@@ -130,16 +130,18 @@ class MemoryProvider(Provider):
     def remind(self, remote_id: str, participant_refs: list[str], remote_ids: dict[str, str]) -> RemindResult:
         self._maybe_fail("remind")
         now = timezone.now()
-        reminded, refused = [], {}
+        reminded, refused, possible = [], {}, []
         last = self._remote(remote_id).setdefault("reminded", {})
         for ref in participant_refs:
             if ref in last and now - last[ref] < self.reminder_cooldown:
-                minutes = int((last[ref] + self.reminder_cooldown - now).total_seconds() // 60) + 1
+                possible.append(last[ref] + self.reminder_cooldown)
+                minutes = int((possible[-1] - now).total_seconds() // 60) + 1
                 refused[ref] = f"Memory Sign allows one reminder per hour; next possible in {minutes} minutes."
             else:
                 last[ref] = now
                 reminded.append(ref)
-        return RemindResult(reminded=tuple(reminded), not_reminded=refused)
+        next_possible = max(possible, default=None)
+        return RemindResult(reminded=tuple(reminded), not_reminded=refused, next_possible_at=next_possible)
 
     def void(self, remote_id: str, reason: str) -> None:
         self._maybe_fail("void")

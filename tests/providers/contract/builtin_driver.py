@@ -1,5 +1,5 @@
 """Paraph signing: its "remote" side is its own SigningRequest records, driven through its flows
-as the signing page drives them; it reports each change through the remote_events signal."""
+as the signing page drives them; it reports each change as stored deliveries, like a webhook."""
 
 from __future__ import annotations
 
@@ -7,22 +7,13 @@ from providers.base import RemoteEvent
 from providers.builtin import flows
 from providers.builtin.models import Signer, SigningRequest
 from providers.builtin.signatures import typed_signature_png
-from providers.signals import remote_events
+from providers.internal_events import events_parse
+from providers.models import WebhookDelivery
 from tests.providers.contract.base import ProviderDriver, Sent
 
 
 class BuiltinDriver(ProviderDriver):
     provider_id = "builtin"
-
-    def setup(self) -> None:
-        super().setup()
-        self.events: list[RemoteEvent] = []
-
-        def collect(sender, provider, events, **kwargs):
-            self.events.extend(events)
-
-        remote_events.connect(collect, weak=False, dispatch_uid="contract-builtin-events")
-        self.request.addfinalizer(lambda: remote_events.disconnect(dispatch_uid="contract-builtin-events"))
 
     def _signer(self, sent: Sent, ref: str) -> Signer:
         return Signer.objects.select_related("request").get(request_id=sent.remote_id, ref=ref)
@@ -63,4 +54,5 @@ class BuiltinDriver(ProviderDriver):
         SigningRequest.objects.filter(pk=remote_id).delete()
 
     def reported_events(self, remote_id: str) -> list[RemoteEvent]:
-        return [event for event in self.events if event.remote_id == remote_id]
+        deliveries = WebhookDelivery.objects.filter(provider=self.provider_id, remote_id=remote_id).order_by("pk")
+        return [event for delivery in deliveries for event in events_parse("Paraph signing", delivery.body.encode())]

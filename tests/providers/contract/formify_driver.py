@@ -20,16 +20,6 @@ TIMEOUT = (2, 0.3)  # seconds; an injected delay longer than the read timeout is
 class FormifyDriver(ProviderDriver):
     provider_id = "formify"
     transport = HTTP
-    known_breaks = {
-        "test_an_unreadable_answer_says_paraph_could_not_read_it[missing_field]": (
-            "The Formify adapter reads GET /docs/{id} with document[...] and raises KeyError, not "
-            "UnreadableAnswer, when a field is missing (being fixed on the formify-docs branch)."
-        ),
-        "test_an_unreadable_answer_says_paraph_could_not_read_it[not_json]": (
-            'ProviderHttp.json answers a non-JSON body with a plain ProviderError ("answered with something '
-            'Paraph could not read"), not UnreadableAnswer (providers/http.py).'
-        ),
-    }
 
     def setup(self) -> None:
         monkeypatch = self.fixture("monkeypatch")

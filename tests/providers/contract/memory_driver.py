@@ -8,14 +8,6 @@ from tests.providers.contract.base import ProviderDriver, Sent
 
 class MemoryDriver(ProviderDriver):
     provider_id = "memory"
-    known_breaks = {
-        "test_a_reminder_cooldown_postpones_and_never_loses_anyone": (
-            "Memory Sign refuses a reminder inside its cooldown without next_possible_at. Giving it moves the "
-            "automatic reminder in tests/envelopes/test_reminders.py::"
-            "test_a_manual_reminder_inside_the_cooldown_moves_the_automatic_one_later to when the cooldown "
-            "really ends (55 minutes, not the one-hour fallback that test expects)."
-        ),
-    }
 
     def setup(self) -> None:
         self.fixture("fake_providers")  # registers "memory" and empties its remote side
