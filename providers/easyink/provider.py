@@ -24,6 +24,7 @@ from django.utils import timezone
 from providers.answers import items, optional, required
 from providers.base import (
     Account,
+    AuthExpired,
     Capability,
     Checkpoint,
     ConnectKind,
@@ -165,14 +166,22 @@ class EasyInkProvider(Provider):
         try:
             self._build(request, checkpoint, draft_id)
         except ProviderError as exc:
-            if exc.permanent and not checkpoint.done("converted"):
+            if exc.permanent and not isinstance(exc, AuthExpired) and not checkpoint.done("converted"):
                 self._abandon(checkpoint, draft_id)
             raise
         return RemoteEnvelope(remote_id=draft_id, participant_ids=dict(checkpoint.get("participants", {})))
 
     def _build(self, request: SendRequest, checkpoint: Checkpoint, draft_id: str) -> None:
+        if not checkpoint.done("converted"):
+            self._compose(request, checkpoint, draft_id)
+        self._advance(checkpoint, draft_id, "started", "start", ("Draft", "ReadyToStart"))
+
+    def _compose(self, request: SendRequest, checkpoint: Checkpoint, draft_id: str) -> None:
+        """Everything done to the draft, each part once, then the conversion to ready-to-start."""
         documents = self._uploaded(request, checkpoint, draft_id, drafts.signed_documents(request), "documents")
-        self._wait_for_processing(draft_id)
+        if not checkpoint.done("processed"):
+            self._wait_for_processing(draft_id)
+            checkpoint.record("processed", True)
         self._uploaded(request, checkpoint, draft_id, drafts.attachments(request), "attachments")
         people = self._participants(request, checkpoint, draft_id)
         self._fields(request, checkpoint, draft_id, documents, people)
@@ -191,7 +200,6 @@ class EasyInkProvider(Provider):
             self._call("PUT", "draft_parameters", values={"id": draft_id}, json=body)
             checkpoint.record("parameters", True)
         self._advance(checkpoint, draft_id, "converted", "convert", ("Draft",))
-        self._advance(checkpoint, draft_id, "started", "start", ("Draft", "ReadyToStart"))
 
     def _draft_for(self, request: SendRequest, checkpoint: Checkpoint) -> str:
         if checkpoint.done("draft"):
