@@ -79,9 +79,8 @@ class EasyInkDriver(ProviderDriver):
     # -- HTTP ---------------------------------------------------------------------------------------
 
     def refreshes(self) -> int:
-        return sum(
-            1 for request in self.fake.requests_to("POST", "/connect/token") if b"grant_type=refresh_token" in request.body
-        )
+        calls = self.fake.requests_to("POST", "/connect/token")
+        return sum(1 for request in calls if b"grant_type=refresh_token" in request.body)
 
     def requests_outside_api(self) -> list[dict[str, str]]:
         return [dict(r.headers) for r in self.fake.requests if not r.path.startswith(("/api/", "/connect/"))]
