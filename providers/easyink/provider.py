@@ -179,10 +179,10 @@ class EasyInkProvider(Provider):
     def _compose(self, request: SendRequest, checkpoint: Checkpoint, draft_id: str) -> None:
         """Everything done to the draft, each part once, then the conversion to ready-to-start."""
         documents = self._uploaded(request, checkpoint, draft_id, drafts.signed_documents(request), "documents")
+        self._uploaded(request, checkpoint, draft_id, drafts.attachments(request), "attachments")
         if not checkpoint.done("processed"):
             self._wait_for_processing(draft_id)
             checkpoint.record("processed", True)
-        self._uploaded(request, checkpoint, draft_id, drafts.attachments(request), "attachments")
         people = self._participants(request, checkpoint, draft_id)
         self._fields(request, checkpoint, draft_id, documents, people)
         if not checkpoint.done("order"):
@@ -282,8 +282,12 @@ class EasyInkProvider(Provider):
         send back to the queue when it takes longer."""
         waited, pause = 0.0, 1.0
         while True:
-            statuses = [optional(d, "status", "", provider=self.name, where="documents")
-                        for d in optional(self._draft(draft_id), "documents", [], provider=self.name, kind=list)]
+            draft = self._draft(draft_id)
+            statuses = [
+                optional(item, "status", "", provider=self.name, where=key)
+                for key in ("documents", "attachments")
+                for item in optional(draft, key, [], provider=self.name, kind=list)
+            ]
             failed = [status for status in statuses if "fail" in status.lower()]
             if failed:
                 raise ProviderError("EasyInk could not process a document; check that it opens, then send again.",

@@ -59,7 +59,7 @@ line that implements it):
     `signed_processing_delay` seconds then "Ready"; the all-in-one document likewise.
 16. A draft's signatureFields are listed as {id, participantId, documentId, type, placement,
     options} (the reference names the SignatureField schema without its fields); attachments
-    as {id, title}.
+    as {id, title, status}, processed like documents (assumption 5).
 17. Calls the reference gives no answer body for answer 200 with an empty body (DELETE: 204).
 
 Controls: `consent(authorize_url) -> callback URL`, `deny_consent`, `issue_refresh_tokens`,

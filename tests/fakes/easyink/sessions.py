@@ -200,7 +200,10 @@ class Sessions:
                  "status": "ProcessingReady" if self._ready(d) else "Processing", "pages": []}
                 for d in session["documents"]
             ],
-            "attachments": [{"id": a["id"], "title": a["title"]} for a in session["attachments"]],
+            "attachments": [
+                {"id": a["id"], "title": a["title"], "status": "ProcessingReady" if self._ready(a) else "Processing"}
+                for a in session["attachments"]
+            ],
             "participants": [
                 {"id": p["id"], "firstName": p["firstName"], "lastName": p["lastName"], "email": p["email"],
                  "role": p["role"], "language": p["language"]}
