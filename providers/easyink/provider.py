@@ -39,7 +39,7 @@ from providers.base import (
 )
 from providers.connect.auth import connection_auth
 from providers.easyink import drafts, mapping
-from providers.easyink.paths import path
+from providers.easyink.paths import overrides, path
 from providers.http import ProviderHttp
 from providers.oauth import OAuthClient
 
@@ -85,6 +85,17 @@ class EasyInkProvider(Provider):
     @classmethod
     def configured(cls) -> bool:
         return bool(settings.EASYINK_CLIENT_ID)
+
+    @classmethod
+    def settings_problems(cls) -> list[str]:
+        """Half-set client settings, and a malformed EASYINK_PATHS (reported at start-up rather
+        than on the first send)."""
+        problems = super().settings_problems()
+        try:
+            overrides(settings.EASYINK_PATHS)
+        except ValueError as exc:
+            problems.append(str(exc))
+        return problems
 
     @classmethod
     def oauth_client(cls) -> OAuthClient:
