@@ -50,6 +50,7 @@ class FakeEasyInk(FakeServer):
     def routes(self):
         s = self.drafts
         return [
+            ("GET", "/connect/authorize", self._authorize_page),
             ("POST", "/connect/token", lambda incoming: self.identity.token(incoming.form())),
             ("POST", DRAFTS, self._api(s.create)),
             ("GET", f"{DRAFTS}/{ID}", self._api(s.draft_details)),
@@ -73,6 +74,13 @@ class FakeEasyInk(FakeServer):
             ("GET", f"{SESSIONS}/{ID}/signedDocuments/(?P<document_id>[0-9a-f-]{{36}})", self._api(s.signed_document)),
             ("GET", f"{SESSIONS}/{ID}/allInOneDocument", self._api(s.all_in_one)),
         ]
+
+    def _authorize_page(self, incoming: Incoming) -> Reply:
+        """The sign-in page, for a browser: the user signs in at once and is sent back."""
+        try:
+            return Reply(302, b"", {"Location": self.identity.consent(incoming.query)})
+        except ConsentRefused as refused:
+            return Reply(400, str(refused).encode(), {"Content-Type": "text/plain"})
 
     def error_reply(self, status: int, message: str) -> Reply:
         return error_reply(status, message)
