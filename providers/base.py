@@ -355,6 +355,10 @@ class Provider:
     def send(self, request: SendRequest, checkpoint: Checkpoint) -> RemoteEnvelope:
         raise NotImplementedError
 
+    def send_abandoned(self, checkpoint: Checkpoint) -> None:
+        """A send given up for good after repeated transient failures: removes what its checkpoint
+        says it left at the provider (a half-built draft). Nothing by default."""
+
     def fetch(self, remote_id: str) -> RemoteSnapshot:
         raise NotImplementedError
 
