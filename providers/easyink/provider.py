@@ -364,6 +364,11 @@ class EasyInkProvider(Provider):
     def _status(self, remote_id: str) -> str:
         return mapping.session_status(self._session(remote_id))
 
+    def send_abandoned(self, checkpoint: Checkpoint) -> None:
+        draft_id = checkpoint.get("draft")
+        if draft_id and not checkpoint.done("converted"):
+            self._abandon(checkpoint, draft_id)
+
     def _abandon(self, checkpoint: Checkpoint, draft_id: str) -> None:
         """A send refused for good leaves no draft behind at EasyInk, and starts afresh next time."""
         try:

@@ -187,3 +187,23 @@ def test_phone_numbers_and_names_in_easyinks_format(easyink):
     assert participant["deliveryMethods"] == ["Email", "Sms"]
     assert session["order"]["type"] == "AllAtOnce"
     assert session["reminderFrequency"] == "Daily"  # our default policy: every 3 days
+
+
+def test_a_send_given_up_after_transient_failures_deletes_its_draft(
+    fake_easyink, connect_easyink, easyink_envelope, monkeypatch, django_capture_on_commit_callbacks
+):
+    from envelopes.models import Envelope, EnvelopeStatus
+    from envelopes.outgoing import sending
+    from envelopes.services import envelope_send
+
+    monkeypatch.setattr(sending, "SEND_ATTEMPTS", 1)
+    monkeypatch.setattr("time.sleep", lambda seconds: None)
+    connection, _client, admin = connect_easyink()
+    envelope = easyink_envelope(connection, admin.user, people=PEOPLE[:2])
+    fake_easyink.fail_next("POST", "participants$", status=503)
+    with django_capture_on_commit_callbacks(execute=True):
+        envelope_send(envelope=envelope, actor=admin.user)
+    envelope = Envelope.objects.get(pk=envelope.pk)
+    assert envelope.status == EnvelopeStatus.FAILED
+    assert fake_easyink.live_sessions() == []
+    assert list(envelope.remote_state["checkpoint"]) == ["abandoned"]
