@@ -32,6 +32,7 @@ line that implements it):
 4. The token answer is RFC 6749 §5.1 (access_token, token_type, expires_in, scope); the access
    token is a JWT whose payload carries OIDC's sub, name and email (the `openid profile` scopes)
    and `exp`, which is when the fake stops accepting it (401). Its signature is not checkable.
+   The reference names only the `exp` claim: `answer_expires_in = False` leaves expires_in out.
    PKCE S256 is required; a wrong code_verifier is invalid_grant. (identity.py)
 5. Document processing: an uploaded document is "Processing" for `processing_delay` seconds,
    then "ProcessingReady" (the one value the reference shows). Adding a field to it, or
@@ -63,7 +64,7 @@ line that implements it):
 17. Calls the reference gives no answer body for answer 200 with an empty body (DELETE: 204).
 
 Controls: `consent(authorize_url) -> callback URL`, `deny_consent`, `issue_refresh_tokens`,
-`token_lifetime`, `expire_tokens()`; `processing_delay`, `signed_processing_delay`;
+`token_lifetime`, `answer_expires_in`, `expire_tokens()`; `processing_delay`, `signed_processing_delay`;
 `open/sign/decline(session_id, participant_id)`, `expire(session_id)`, `set_status(session_id,
 status)`; `sessions` (by id, with internals), `live_sessions()`, `participant_id(session_id,
 email)`; from the shared base: `fail_next`, `time_out_next`, `answer_html_next`, `now()`,

@@ -28,6 +28,7 @@ class FakeEasyInk(FakeServer):
         self.deny_consent = False
         self.issue_refresh_tokens = False  # the reference documents none [2]
         self.token_lifetime = 3600
+        self.answer_expires_in = True  # False: the token answer gives its expiry only as the JWT's exp [4]
         self.processing_delay = 0.0  # seconds a document takes to process after upload
         self.signed_processing_delay = 0.0  # seconds a signed copy / the all-in-one PDF takes
         self.identity = IdentityProvider(self)

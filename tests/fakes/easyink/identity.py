@@ -97,7 +97,9 @@ class IdentityProvider:
              _b64(secrets.token_bytes(32)))
         )
         self.tokens[token] = exp
-        answer = {"access_token": token, "expires_in": fake.token_lifetime, "token_type": "Bearer", "scope": SCOPE}
+        answer = {"access_token": token, "token_type": "Bearer", "scope": SCOPE}
+        if fake.answer_expires_in:
+            answer["expires_in"] = fake.token_lifetime
         if fake.issue_refresh_tokens:
             refresh = secrets.token_hex(24)
             self.refresh_tokens.add(refresh)

@@ -4,7 +4,7 @@ documents and an attachment, let the fake's participants sign, poll to completed
 from __future__ import annotations
 
 import hashlib
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from django.utils import timezone
@@ -12,6 +12,7 @@ from django.utils import timezone
 from envelopes.incoming.polling import envelopes_sync_due
 from envelopes.models import Envelope, EnvelopeStatus
 from envelopes.services import envelope_send
+from providers.easyink.provider import token_claims
 from providers.models import ConnectionStatus
 from tests.providers.easyink.conftest import PEOPLE
 
@@ -44,6 +45,14 @@ def test_connecting_uses_pkce_and_reads_the_account(fake_easyink, connect_easyin
     assert connection.expiry_is_final  # no refresh token: the card shows when access ends
     token_call = fake_easyink.requests_to("POST", "/connect/token")[0]
     assert b"code_verifier=" in token_call.body
+
+
+def test_without_expires_in_the_connection_ends_at_the_tokens_exp(fake_easyink, connect_easyink):
+    fake_easyink.answer_expires_in = False
+    connection, _client, _admin = connect_easyink()
+    exp = token_claims(connection.credentials["access_token"])["exp"]
+    assert connection.expires_at == datetime.fromtimestamp(exp, tz=UTC)
+    assert connection.expiry_is_final
 
 
 def test_three_people_one_by_one_sign_and_the_all_in_one_pdf_is_kept(
