@@ -224,6 +224,15 @@ FORMIFY_CLIENT_SECRET = env_str("FORMIFY_CLIENT_SECRET")
 SCRIVE_API_URL = env_str("SCRIVE_API_URL", "https://scrive.com").rstrip("/")
 SCRIVE_CLIENT_ID = env_str("SCRIVE_CLIENT_ID")
 SCRIVE_CLIENT_SECRET = env_str("SCRIVE_CLIENT_SECRET")
+
+# EasyInk is offered on the connection screen once EASYINK_CLIENT_ID is set.
+EASYINK_API_URL = env_str("EASYINK_API_URL", "https://api.easyink.io").rstrip("/")
+EASYINK_IDENTITY_URL = env_str("EASYINK_IDENTITY_URL", "https://identity.easyink.io").rstrip("/")
+EASYINK_CLIENT_ID = env_str("EASYINK_CLIENT_ID")
+EASYINK_CLIENT_SECRET = env_str("EASYINK_CLIENT_SECRET")
+# Corrections to EasyInk's non-public paths without a release: "name=/api/path/{id},name2=…".
+EASYINK_PATHS = env_str("EASYINK_PATHS")
+
 # Development: `manage.py serve` (make run) runs a simulator of each external provider and points
 # the settings above at it through the environment (portal/simulation). Never in production:
 # `check --deploy` refuses it with DEBUG off.

@@ -133,6 +133,7 @@ class SendRequest:
     sender_name: str = ""
     sender_email: str = ""  # told of declines and completion where the provider sends such notices
     callback_url: str = ""  # where the provider reports this envelope's changes, for per-envelope callbacks
+    reminder_days: int | None = None  # days between reminders, for providers that remind by themselves; None: off
 
 
 @dataclass
@@ -359,6 +360,10 @@ class Provider:
 
     def send(self, request: SendRequest, checkpoint: Checkpoint) -> RemoteEnvelope:
         raise NotImplementedError
+
+    def send_abandoned(self, checkpoint: Checkpoint) -> None:
+        """A send given up for good after repeated transient failures: removes what its checkpoint
+        says it left at the provider (a half-built draft). Nothing by default."""
 
     def fetch(self, remote_id: str) -> RemoteSnapshot:
         raise NotImplementedError

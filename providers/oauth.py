@@ -4,6 +4,9 @@ itself before it expires and once after a 401."""
 
 from __future__ import annotations
 
+import base64
+import binascii
+import json
 import logging
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -182,8 +185,24 @@ def credentials_from_token(token: dict) -> tuple[dict, datetime | None]:
         expires_at = datetime.fromtimestamp(float(token["expires_at"]), tz=UTC)
     elif token.get("expires_in"):
         expires_at = timezone.now() + timedelta(seconds=float(token["expires_in"]))
+    else:
+        expires_at = jwt_expiry(token.get("access_token", ""))
     kept = {key: token[key] for key in ("access_token", "refresh_token", "token_type", "scope") if key in token}
     return kept, expires_at
+
+
+def jwt_expiry(token: str) -> datetime | None:
+    """The `exp` of an access token that is a JWT, for answers that give no expires_in (the token
+    is the provider's to verify; Paraph only reads when it ends). None when it is not a JWT."""
+    try:
+        payload = token.split(".")[1]
+        claims = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
+    except (IndexError, ValueError, binascii.Error):
+        return None
+    exp = claims.get("exp") if isinstance(claims, dict) else None
+    if not isinstance(exp, int | float) or isinstance(exp, bool):
+        return None
+    return datetime.fromtimestamp(exp, tz=UTC)
 
 
 class ConnectionTokens:

@@ -13,6 +13,7 @@ PROVIDERS: dict[str, str] = {
     "builtin": "providers.builtin.provider.BuiltinProvider",
     "formify": "providers.formify.provider.FormifyProvider",
     "scrive": "providers.scrive.provider.ScriveProvider",
+    "easyink": "providers.easyink.provider.EasyInkProvider",
 }
 
 

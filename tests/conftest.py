@@ -22,8 +22,8 @@ PASSWORD = "correct-horse-battery-staple"
 TEST_PROCESS_ONLY = {"DJANGO_ALLOW_ASYNC_UNSAFE"}
 _counter = itertools.count(1)
 
-# The fake provider servers and their fixtures (`fake_formify`, `fake_scrive`).
-pytest_plugins = ["tests.fakes.formify_fixtures", "tests.fakes.scrive_fixtures"]
+# The fake provider servers and their fixtures (`fake_formify`, `fake_scrive`, `fake_easyink`).
+pytest_plugins = ["tests.fakes.formify_fixtures", "tests.fakes.scrive_fixtures", "tests.fakes.easyink_fixtures"]
 
 
 def child_environment(**overrides: str) -> dict[str, str]:

@@ -140,6 +140,7 @@ def send_request_for(envelope: Envelope) -> SendRequest:
         message=envelope.message,
         language=envelope.language,
         expires_at=envelope.expires_at,
+        reminder_days=envelope.reminder_every_days if envelope.reminder_max else None,
         documents=tuple(
             DocumentSpec(str(d.pk), d.name, d.kind, d.sha256, d.page_count, d.file.path) for d in documents
         ),
@@ -220,6 +221,8 @@ def envelope_deliver(*, envelope_id: int) -> str:
         envelope_transition(envelope=envelope, to=to, last_error=message, remote_state=state, data={"error": message})
         log.info("envelope %s: send failed (%s)", envelope.pk, "giving up" if give_up else "will retry")
         if give_up:
+            if not exc.permanent:
+                _abandon(provider, envelope, checkpoint)
             return "failed"
         # Backoff: the provider's Retry-After, else 1, 2, 4 … minutes (at most an hour).
         send_later(envelope.pk, seconds=exc.retry_after or min(RETRY_AFTER_SECONDS * 2 ** (attempts - 1), 3600))
@@ -233,6 +236,14 @@ def envelope_deliver(*, envelope_id: int) -> str:
         raise
     _record_sent(envelope, remote)
     return "sent"
+
+
+def _abandon(provider, envelope: Envelope, checkpoint: Checkpoint) -> None:
+    """A send given up after repeated transient failures: the provider removes what it left."""
+    try:
+        provider.send_abandoned(checkpoint)
+    except ProviderError as exc:
+        log.warning("envelope %s: what the abandoned send left at the provider stays: %s", envelope.pk, exc.message)
 
 
 @transaction.atomic
