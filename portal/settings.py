@@ -211,6 +211,10 @@ FORMIFY_API_URL = env_str("FORMIFY_API_URL", "https://docs-api.formify.se/v1").r
 FORMIFY_AUTHORIZE_URL = env_str("FORMIFY_AUTHORIZE_URL", "https://app.formify.eu/#/oauth")
 FORMIFY_CLIENT_ID = env_str("FORMIFY_CLIENT_ID")
 FORMIFY_CLIENT_SECRET = env_str("FORMIFY_CLIENT_SECRET")
+
+# TransactionLink (screening before signing): each organization pastes its own API token or key and
+# secret, so only the API's address is set here (empty hides the provider).
+TRANSACTIONLINK_API_URL = env_str("TRANSACTIONLINK_API_URL", "https://api.transactionlink.io").rstrip("/")
 # Development: `manage.py serve` (make run) runs a simulator of each external provider and points
 # the settings above at it through the environment (portal/simulation). Never in production:
 # `check --deploy` refuses it with DEBUG off.

@@ -12,6 +12,7 @@ from providers.base import Provider
 PROVIDERS: dict[str, str] = {
     "builtin": "providers.builtin.provider.BuiltinProvider",
     "formify": "providers.formify.provider.FormifyProvider",
+    "transactionlink": "providers.transactionlink.provider.TransactionLinkProvider",
 }
 
 
