@@ -117,7 +117,7 @@ class TransactionLinkProvider(Provider):
             if exc.permanent:
                 raise
             raise RunUncertain(
-                f"TransactionLink did not confirm the screening run ({exc.message}); it may have started. "
+                f"TransactionLink did not confirm the screening run ({exc.message.rstrip('.')}); it may have started. "
                 "Paraph waits for its webhook instead of starting a second, paid run."
             ) from None
         return _workflow_run(answer)

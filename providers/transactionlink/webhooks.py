@@ -4,12 +4,18 @@ again from the API before anything changes."""
 
 from __future__ import annotations
 
+import hashlib
 import json
+
+from django.core.cache import cache
 
 from providers.base import WebhookRefused
 from providers.webhook_signatures import JwsVerifier
 
 HEADER = "JWS-SIGNATURE"
+# TransactionLink retries a delivery 5 times at 5 s; a signature seen within a day is a replay (the
+# JWS carries no timestamp to bound it otherwise).
+SEEN_SECONDS = 24 * 60 * 60
 
 
 def verify(body: bytes, headers: dict[str, str], fetch_key) -> None:
@@ -17,6 +23,9 @@ def verify(body: bytes, headers: dict[str, str], fetch_key) -> None:
     if not signature:
         raise WebhookRefused("The webhook carries no JWS-SIGNATURE.")
     JwsVerifier(provider="transactionlink", fetch_key=fetch_key).verify(body, signature)
+    seen = f"webhook-seen:transactionlink:{hashlib.sha256(signature.strip().encode()).hexdigest()}"
+    if not cache.add(seen, 1, SEEN_SECONDS):
+        raise WebhookRefused("This webhook was already received (a replay?).")
 
 
 def run_ids(body: bytes) -> list[tuple[str, str]]:
