@@ -6,6 +6,7 @@ import json
 
 import pytest
 from django.core.cache import cache
+from django.urls import reverse
 from joserfc.jwk import RSAKey
 
 from providers.base import WebhookRefused
@@ -97,3 +98,26 @@ def test_a_delivery_without_signature_is_refused(fake_tl, tl, delivery):
     body, _ = delivery
     with pytest.raises(WebhookRefused, match="no JWS-SIGNATURE"):
         tl.webhook_verify(body, {"Content-Type": "application/json"})
+
+
+def test_the_shared_webhook_url_accepts_a_genuine_delivery_and_refuses_a_forged_one(fake_tl, tl, delivery, client):
+    body, _ = delivery
+    url = reverse("provider_webhook_shared", args=["transactionlink"])
+    genuine = client.post(
+        url, data=body, content_type="application/json", headers={"JWS-SIGNATURE": fake_tl.sign(body)}
+    )
+    assert genuine.status_code == 200
+    forged_key = RSAKey.generate_key(2048, private=True)
+    forged = client.post(
+        url,
+        data=body,
+        content_type="application/json",
+        headers={"JWS-SIGNATURE": fake_tl.sign(body, kid=fake_tl.kid, key=forged_key)},
+    )
+    assert forged.status_code == 401
+
+
+def test_the_connection_page_shows_the_url_to_paste_in_transactionlinks_dashboard(tl_connection, client, settings):
+    client.force_login(tl_connection.created_by)
+    page = client.get(reverse("connection_list")).content.decode()
+    assert settings.SITE_URL + reverse("provider_webhook_shared", args=["transactionlink"]) in page
