@@ -88,7 +88,7 @@ class TransactionLinkProvider(Provider):
         that cannot exist — 404 proves the credentials were accepted, 401 that they were not."""
         probe = f"workflows/{uuid.UUID(int=0)}"
         self.http.request("GET", probe, expect=(404,))
-        return Account(id=self.connection.label if self.connection else "", name=self.connection.label or self.name)
+        return Account(id="", name=_credential_name(self.connection.credentials))
 
     def api_credentials_exchange(self, credentials: dict) -> tuple[str, datetime | None]:
         try:
@@ -145,3 +145,11 @@ class TransactionLinkProvider(Provider):
 
 def _workflow_run(answer: dict) -> WorkflowRun:
     return WorkflowRun(answer["id"], answer["caseId"], answer["status"], mapping.run_state(answer["status"]))
+
+
+def _credential_name(credentials: dict) -> str:
+    """What the connection acts as, recognisable without showing the secret (the API has no
+    account call to name the organization)."""
+    if credentials.get("api_key"):
+        return f"API key {credentials['api_key']}"
+    return f"API token …{credentials.get('api_token', '')[-4:]}"
