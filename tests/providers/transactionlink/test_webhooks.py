@@ -121,3 +121,20 @@ def test_the_connection_page_shows_the_url_to_paste_in_transactionlinks_dashboar
     client.force_login(tl_connection.created_by)
     page = client.get(reverse("connection_list")).content.decode()
     assert settings.SITE_URL + reverse("provider_webhook_shared", args=["transactionlink"]) in page
+
+
+def test_the_fake_reports_each_finished_run_once_and_paraph_accepts_it(fake_tl, tl, client):
+    definition = fake_tl.add_definition()
+    fake_tl.run_seconds = 30
+    run = tl.run(tl.create_case({"firstName": "Ada"}), definition)
+    fake_tl.webhook_url = reverse("provider_webhook_shared", args=["transactionlink"])
+    fake_tl.webhook_transport = lambda url, body, headers: (
+        client.post(
+            url, data=body, content_type="application/json", headers={"JWS-SIGNATURE": headers["JWS-SIGNATURE"]}
+        ).status_code
+    )
+    assert fake_tl.deliver_webhooks() == []  # still running: nothing to report
+    fake_tl.advance(31)
+    assert fake_tl.deliver_webhooks() == [200]
+    assert fake_tl.deliver_webhooks() == []  # reported once
+    assert tl.status(run.id).status == "COMPLETED"
