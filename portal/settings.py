@@ -233,6 +233,10 @@ EASYINK_CLIENT_SECRET = env_str("EASYINK_CLIENT_SECRET")
 # Corrections to EasyInk's non-public paths without a release: "name=/api/path/{id},name2=…".
 EASYINK_PATHS = env_str("EASYINK_PATHS")
 
+
+# TransactionLink (screening before signing): each organization pastes its own API token or key and
+# secret, so only the API's address is set here (empty hides the provider).
+TRANSACTIONLINK_API_URL = env_str("TRANSACTIONLINK_API_URL", "https://api.transactionlink.io").rstrip("/")
 # Development: `manage.py serve` (make run) runs a simulator of each external provider and points
 # the settings above at it through the environment (portal/simulation). Never in production:
 # `check --deploy` refuses it with DEBUG off.

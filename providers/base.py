@@ -245,6 +245,9 @@ class Provider:
     name: ClassVar[str]
     capabilities: ClassVar[frozenset[str]] = frozenset()
     max_documents: ClassVar[int | None] = None
+    # False for services that connect like a provider but send nothing for signature (screening):
+    # they are never a "Send with" choice.
+    signs: ClassVar[bool] = True
     # Seconds between status polls of an envelope out for signature; None: the provider reports
     # every change itself and is never polled.
     poll_interval: ClassVar[int | None] = 15 * 60

@@ -14,6 +14,7 @@ PROVIDERS: dict[str, str] = {
     "formify": "providers.formify.provider.FormifyProvider",
     "scrive": "providers.scrive.provider.ScriveProvider",
     "easyink": "providers.easyink.provider.EasyInkProvider",
+    "transactionlink": "providers.transactionlink.provider.TransactionLinkProvider",
 }
 
 

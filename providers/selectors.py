@@ -15,7 +15,7 @@ SEPARATOR = ":"
 def send_options(org: Organization) -> list[tuple[str, str]]:
     """(value, label) for a "Send with" choice: providers that need no account, then each of the
     organization's connections ("formify:12")."""
-    available = available_providers()
+    available = [pid for pid in available_providers() if provider_class(pid).signs]
     options = [(pid, provider_class(pid).name) for pid in available if not provider_class(pid).connect]
     connections = org_scoped(ProviderConnection, org).filter(status__in=ConnectionStatus.live(), provider__in=available)
     for connection in connections.order_by("provider", "label"):

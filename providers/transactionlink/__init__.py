@@ -1,0 +1,1 @@
+"""TransactionLink (Workflows API): KYC/KYB screening run before a participant is invited."""
