@@ -8,9 +8,11 @@ no timestamp server, and validation never fetches revocation information.
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import io
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -107,7 +109,19 @@ def seal_pdf(pdf: bytes, *, reason: str = SEAL_REASON) -> bytes:
         docmdp_permissions=MDPPerm.NO_CHANGES,
     )
     writer = IncrementalPdfFileWriter(io.BytesIO(pdf))
-    return PdfSigner(metadata, signer=identity.signer).sign_pdf(writer).getvalue()
+    return _outside_event_loop(lambda: PdfSigner(metadata, signer=identity.signer).sign_pdf(writer).getvalue())
+
+
+def _outside_event_loop(call: Callable[[], bytes]) -> bytes:
+    """pyHanko signs through `asyncio.run`, which refuses to run where an event loop is already
+    running in this thread (an ASGI server, or a task run in-process from async code); there the
+    signing runs in a thread of its own."""
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return call()
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(call).result()
 
 
 def verify_sealed_pdf(pdf: bytes) -> SealVerdict:

@@ -262,3 +262,19 @@ def test_verify_pdf_fails_unless_sealed_unchanged_and_stored(db, tmp_path, chang
 def test_verify_pdf_reports_a_missing_file(db, tmp_path):
     with pytest.raises(CommandError, match="cannot be read"):
         call_command("verify_pdf", str(tmp_path / "nowhere.pdf"))
+
+
+def test_sealing_works_where_an_event_loop_is_already_running():
+    """An ASGI server or in-process async code has a running loop; pyHanko's asyncio.run must not
+    be called on top of it."""
+    import asyncio
+    from concurrent.futures import ThreadPoolExecutor
+
+    from providers.builtin.sealing import _outside_event_loop
+
+    async def inside():
+        return _outside_event_loop(lambda: asyncio.run(asyncio.sleep(0, result=b"sealed")))
+
+    # In a thread of its own, so that whatever loop the test process runs does not interfere.
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        assert pool.submit(lambda: asyncio.run(inside())).result() == b"sealed"
