@@ -9,6 +9,7 @@ from django.urls import reverse
 
 from envelopes.models import Envelope, EnvelopeStatus
 from envelopes.outgoing.sending import send_request_for
+from providers import http
 from providers.base import Provider, RemoteEnvelope, RemoteEvent, SendRequest
 from providers.models import ProviderConnection
 from providers.registry import provider_class
@@ -149,3 +150,19 @@ class ProviderDriver:
     def requests_outside_api(self) -> list[dict[str, str]]:
         """Headers of the requests the adapter made outside the provider's API (redirect targets)."""
         raise NotImplementedError
+
+
+def http_faults(*, missing_field: dict, server_error: dict | None = None) -> dict[str, dict]:
+    """The faults an HTTP fake on the shared base injects for the contract's error cases, as
+    `fail_next` arguments: the same statuses for every provider, with the provider's own answer
+    lacking its documented fields and, where it has one, its own error body."""
+    return {
+        "401": {"status": 401, "times": 5},
+        "401_once": {"status": 401},
+        "404": {"status": 404},
+        "429": {"status": 429, "headers": {"Retry-After": "120"}},
+        "5xx": {"status": 503, "times": http.ATTEMPTS, **(server_error or {})},
+        "timeout": {"status": None, "delay": http.TIMEOUT[1] * 2, "times": http.ATTEMPTS},
+        "missing_field": {"status": 200, "body": missing_field},
+        "not_json": {"status": 200, "body": "<html><body>Maintenance</body></html>"},
+    }

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from envelopes.models import EnvelopeStatus, SignatureField
 from providers import http
-from tests.providers.contract.base import HTTP, ProviderDriver, Sent
+from tests.providers.contract.base import HTTP, ProviderDriver, Sent, http_faults
 from tests.providers.easyink.conftest import connect_through_portal
 
 SESSION = r"/api/signingSessions/{remote_id}"  # the session and its sub-resources
@@ -63,17 +63,7 @@ class EasyInkDriver(ProviderDriver):
 
     def inject(self, fault: str, remote_id: str) -> None:
         session = SESSION.format(remote_id=remote_id)
-        faults = {
-            "401": {"status": 401, "times": 5},
-            "401_once": {"status": 401},
-            "404": {"status": 404},
-            "429": {"status": 429, "headers": {"Retry-After": "120"}},
-            "5xx": {"status": 503, "times": http.ATTEMPTS},
-            "timeout": {"status": None, "delay": TIMEOUT[1] * 2, "times": http.ATTEMPTS},
-            # A session without any of the fields Get signing session documents but its subject.
-            "missing_field": {"status": 200, "body": {"subject": "Lease"}},
-            "not_json": {"status": 200, "body": "<html><body>Maintenance</body></html>"},
-        }
+        faults = http_faults(missing_field={"subject": "Lease"})
         self.fake.fail_next("*", session, **faults[fault])
 
     # -- HTTP ---------------------------------------------------------------------------------------

@@ -11,7 +11,7 @@ import time
 
 from providers import http
 from providers.base import RemoteEvent
-from tests.providers.contract.base import HTTP, ProviderDriver, Sent
+from tests.providers.contract.base import HTTP, ProviderDriver, Sent, http_faults
 
 DOCUMENT = r"/v1/docs/{remote_id}"  # the document and its sub-resources (reminder, revoke, …)
 TIMEOUT = (2, 0.3)  # seconds; an injected delay longer than the read timeout is a timeout
@@ -58,17 +58,7 @@ class FormifyDriver(ProviderDriver):
 
     def inject(self, fault: str, remote_id: str) -> None:
         document = DOCUMENT.format(remote_id=remote_id)
-        faults = {
-            "401": {"status": 401, "times": 5},
-            "401_once": {"status": 401},
-            "404": {"status": 404},
-            "429": {"status": 429, "headers": {"Retry-After": "120"}},
-            "5xx": {"status": 503, "times": http.ATTEMPTS},
-            "timeout": {"status": None, "delay": TIMEOUT[1] * 2, "times": http.ATTEMPTS},
-            # An answer without any of the fields Get Document documents.
-            "missing_field": {"status": 200, "body": {"name": "Lease"}},
-            "not_json": {"status": 200, "body": "<html><body>Maintenance</body></html>"},
-        }
+        faults = http_faults(missing_field={"name": "Lease"})
         self.fake.fail_next("*", document, **faults[fault])
 
     def reported_events(self, remote_id: str) -> list[RemoteEvent]:

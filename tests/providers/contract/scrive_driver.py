@@ -10,7 +10,7 @@ from portal.models import Role
 from providers import http
 from providers.base import RemoteEvent
 from providers.models import ProviderConnection
-from tests.providers.contract.base import HTTP, ProviderDriver, Sent
+from tests.providers.contract.base import HTTP, ProviderDriver, Sent, http_faults
 
 DOCUMENT = r"/api/v2/documents/{remote_id}/"  # the document's calls (get, remind, cancel, …)
 TIMEOUT = (2, 0.3)  # seconds; an injected delay longer than the read timeout is a timeout
@@ -83,17 +83,7 @@ class ScriveDriver(ProviderDriver):
 
     def inject(self, fault: str, remote_id: str) -> None:
         document = DOCUMENT.format(remote_id=remote_id)
-        faults = {
-            "401": {"status": 401, "times": 5},
-            "401_once": {"status": 401},
-            "404": {"status": 404},
-            "429": {"status": 429, "headers": {"Retry-After": "120"}},
-            "5xx": {"status": 500, "body": ERROR, "times": http.ATTEMPTS},
-            "timeout": {"status": None, "delay": TIMEOUT[1] * 2, "times": http.ATTEMPTS},
-            # A document without any of the fields Paraph reads.
-            "missing_field": {"status": 200, "body": {"title": "Lease"}},
-            "not_json": {"status": 200, "body": "<html><body>Maintenance</body></html>"},
-        }
+        faults = http_faults(missing_field={"title": "Lease"}, server_error={"status": 500, "body": ERROR})
         self.fake.fail_next("*", document, **faults[fault])
 
     def reported_events(self, remote_id: str) -> list[RemoteEvent]:
